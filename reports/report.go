@@ -1,0 +1,175 @@
+// Package reports holds the Report model of one kubegrant run (rules,
+// findings, diagnostics) and its writers: text, json and sarif.
+//
+// Writers never see the clock or the tool version directly: both are fields
+// of the Report, injected by the caller, so the output is deterministic and
+// golden files need no fix-ups. Findings are sorted by Sort before writing;
+// arrays are never written as null.
+package reports
+
+import (
+	"fmt"
+
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// Severity is a finding's or rule's severity.
+type Severity string
+
+// Severities, from most to least severe.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Severities lists every severity, most severe first.
+var Severities = []Severity{Critical, High, Medium, Low, Info}
+
+// Rank orders severities: critical is 5, info is 1, an unknown one 0.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 5
+	case High:
+		return 4
+	case Medium:
+		return 3
+	case Low:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity checks a severity name.
+func ParseSeverity(s string) (Severity, error) {
+	if Severity(s).Rank() == 0 {
+		return "", fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", s)
+	}
+	return Severity(s), nil
+}
+
+// Kinds of finding.
+const (
+	KindGrant     = "grant"     // a subject holds a risky grant (static pass)
+	KindDetection = "detection" // an audit detection fired (dynamic pass)
+	KindHygiene   = "hygiene"   // an RBAC hygiene problem (dangling refs, wildcards…)
+)
+
+// Tool identifies kubegrant in a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Rule is the metadata of one policy or detection, from its `# METADATA`.
+type Rule struct {
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+	Tags        []string `json:"tags"`
+	Catalogue   []string `json:"catalogue"`
+	References  []string `json:"references"`
+	HelpURI     string   `json:"helpUri,omitempty"`
+}
+
+// PolicyRule is the JSON shape of an RBAC rule; its arrays are never null.
+type PolicyRule struct {
+	APIGroups       []string `json:"apiGroups"`
+	Resources       []string `json:"resources"`
+	Verbs           []string `json:"verbs"`
+	ResourceNames   []string `json:"resourceNames"`
+	NonResourceURLs []string `json:"nonResourceURLs"`
+}
+
+// Evidence is one audit event that supports a finding. It never holds
+// request or response bodies, tokens or secret data.
+type Evidence struct {
+	AuditID   string `json:"auditID"`
+	Time      string `json:"time"`
+	User      string `json:"user"`
+	Verb      string `json:"verb"`
+	Resource  string `json:"resource,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+	SourceIP  string `json:"sourceIP,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+	Decision  string `json:"decision"`
+}
+
+// Actor is who performed the requests behind a detection.
+type Actor struct {
+	User      string   `json:"user"`
+	Groups    []string `json:"groups"`
+	SourceIPs []string `json:"sourceIPs"`
+	UserAgent string   `json:"userAgent,omitempty"`
+}
+
+// Suppression says why a finding does not count for --fail-on.
+type Suppression struct {
+	Kind          string `json:"kind"` // platform-default|config|inline|baseline
+	Justification string `json:"justification,omitempty"`
+	Expires       string `json:"expires,omitempty"`
+}
+
+// RelatedLocation is a secondary location of a finding (the binding and the
+// subject entry of a grant), shown by SARIF viewers next to the main one.
+type RelatedLocation struct {
+	Message  string         `json:"message"`
+	Location scanner.Source `json:"location"`
+}
+
+// Finding is one result.
+type Finding struct {
+	RuleID   string   `json:"ruleId"`
+	Severity Severity `json:"severity"`
+	Kind     string   `json:"kind"`
+	Message  string   `json:"message"`
+
+	Subject *scanner.Ref `json:"subject,omitempty"`
+	Binding *scanner.Ref `json:"binding,omitempty"`
+	Role    *scanner.Ref `json:"role,omitempty"`
+	// Scope is the namespace of the grant, or "" for cluster-wide.
+	Scope string      `json:"scope"`
+	Rule  *PolicyRule `json:"rule,omitempty"`
+
+	Location         scanner.Source    `json:"location"`
+	RelatedLocations []RelatedLocation `json:"relatedLocations,omitempty"`
+
+	// Exercised is nil when no audit log was given.
+	Exercised     *bool      `json:"exercised,omitempty"`
+	ExerciseCount int        `json:"exerciseCount,omitempty"`
+	FirstSeen     string     `json:"firstSeen,omitempty"`
+	LastSeen      string     `json:"lastSeen,omitempty"`
+	Evidence      []Evidence `json:"evidence,omitempty"`
+	Actor         *Actor     `json:"actor,omitempty"`
+
+	Suppression *Suppression `json:"suppression,omitempty"`
+	Fingerprint string       `json:"fingerprint"`
+}
+
+// Summary counts what a run saw.
+type Summary struct {
+	Findings    int              `json:"findings"`
+	BySeverity  map[Severity]int `json:"bySeverity"`
+	AuditEvents int              `json:"auditEvents"`
+	AuditErrors int              `json:"auditErrors"`
+}
+
+// Report is the whole result of one run.
+type Report struct {
+	Tool Tool `json:"tool"`
+	// Time is the run's time (RFC 3339), injected; empty in tests.
+	Time        string               `json:"time,omitempty"`
+	Rules       []Rule               `json:"rules"`
+	Findings    []Finding            `json:"findings"`
+	Diagnostics []scanner.Diagnostic `json:"diagnostics"`
+	Summary     Summary              `json:"summary"`
+}

@@ -1,0 +1,164 @@
+// Package scanner loads Kubernetes RBAC objects (from manifests or a live
+// cluster) and resolves them into a Graph of effective per-subject Grants,
+// following the Kubernetes RBAC authorizer exactly.
+//
+// The Graph is the single model of kubegrant: the Rego policies (package
+// policies) and the audit replay (package detect) both consume its Grants and
+// never re-resolve bindings themselves.
+//
+// Every object keeps its Source: the file and line it was read from, or the
+// cluster object it was listed as. Rules and subjects carry the line of their
+// own list entry so that findings point at the exact offending rule.
+package scanner
+
+import (
+	"fmt"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// Kinds of RBAC objects and subjects.
+const (
+	KindRole               = "Role"
+	KindClusterRole        = "ClusterRole"
+	KindRoleBinding        = "RoleBinding"
+	KindClusterRoleBinding = "ClusterRoleBinding"
+
+	KindServiceAccount = rbacv1.ServiceAccountKind // "ServiceAccount"
+	KindUser           = rbacv1.UserKind           // "User"
+	KindGroup          = rbacv1.GroupKind          // "Group"
+)
+
+// Source says where an object, rule or subject came from: a file and a
+// 1-based line (manifests), or a cluster object reference "Kind/namespace/name"
+// (live cluster). The zero Source means "unknown".
+type Source struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Cluster string `json:"cluster,omitempty"`
+}
+
+// String renders the source as file:line or the cluster reference.
+func (s Source) String() string {
+	switch {
+	case s.File != "" && s.Line > 0:
+		return fmt.Sprintf("%s:%d", s.File, s.Line)
+	case s.File != "":
+		return s.File
+	default:
+		return s.Cluster
+	}
+}
+
+// Ref names an object or a subject. Namespace is empty for cluster-scoped
+// objects, Users and Groups.
+type Ref struct {
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// String renders the reference as Kind/namespace/name (or Kind/name).
+func (r Ref) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Rule is one entry of a role's rules list, with where it was written.
+type Rule struct {
+	rbacv1.PolicyRule
+	// Index is the position of the rule in its role's rules list.
+	Index  int
+	Source Source
+}
+
+// Role is a Role or ClusterRole.
+type Role struct {
+	Ref
+	Labels map[string]string
+	// Rules are the rules as written (for an aggregated ClusterRole loaded
+	// from manifests, usually empty).
+	Rules           []Rule
+	AggregationRule *rbacv1.AggregationRule
+	Source          Source
+}
+
+// Subject is one entry of a binding's subjects list. A ServiceAccount
+// subject without a namespace has already been given the binding's.
+type Subject struct {
+	Ref
+	Source Source
+}
+
+// Binding is a RoleBinding or ClusterRoleBinding.
+type Binding struct {
+	Ref
+	RoleRef  rbacv1.RoleRef
+	Subjects []Subject
+	Source   Source
+}
+
+// Object is any other object the scan keeps for later analysis
+// (ServiceAccounts, Namespaces, workloads, Nodes…), with its labels and
+// annotations but not its data: a Secret's data is never read into memory.
+type Object struct {
+	Ref
+	APIVersion  string
+	Labels      map[string]string
+	Annotations map[string]string
+	// ServiceAccountName is the pod template's service account for pods
+	// and workloads ("" otherwise; "default" when unset on a workload).
+	ServiceAccountName string
+	Source             Source
+}
+
+// Grant is one effective permission: a subject holds one rule of a role
+// through one binding, within a scope. Grants are flattened: a binding with
+// two subjects to a role with three rules gives six grants.
+type Grant struct {
+	Subject Subject
+	// Binding is the binding that grants it; BindingSource where it is written.
+	Binding       Ref
+	BindingSource Source
+	// Role is the role the binding refers to.
+	Role Ref
+	// Scope is the namespace the grant applies in, or "" for cluster-wide
+	// (a ClusterRoleBinding).
+	Scope string
+	// Rule is the policy rule, after aggregation.
+	Rule rbacv1.PolicyRule
+	// RuleSource is where the rule is written: for an aggregated
+	// ClusterRole, the line in the ClusterRole it was aggregated from.
+	RuleSource Source
+	// AggregatedFrom names the ClusterRole the rule came from through an
+	// aggregationRule, or is nil when the rule is the role's own.
+	AggregatedFrom *Ref
+}
+
+// Severity levels of diagnostics.
+const (
+	DiagError   = "error"
+	DiagWarning = "warning"
+)
+
+// Diagnostic reports bad or incomplete input (an unparsable document, a
+// dangling roleRef, a malformed audit line, a permission error on a live
+// cluster). Diagnostics never stop a scan.
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Location Source `json:"location"`
+}
+
+// Graph is the resolved RBAC model of one scan.
+type Graph struct {
+	Roles    []*Role
+	Bindings []*Binding
+	// Objects are the non-RBAC objects kept for analysis.
+	Objects []*Object
+	// Grants are sorted by binding, subject, role and rule position.
+	Grants      []Grant
+	Diagnostics []Diagnostic
+}
