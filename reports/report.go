@@ -153,6 +153,11 @@ type Finding struct {
 
 	Suppression *Suppression `json:"suppression,omitempty"`
 	Fingerprint string       `json:"fingerprint"`
+
+	// Grant is the grant a static finding is about (nil for detections).
+	// The audit replay uses it to mark the finding exercised; it is not
+	// written out.
+	Grant *scanner.Grant `json:"-"`
 }
 
 // Summary counts what a run saw.
