@@ -3,8 +3,9 @@
 //
 // Writers never see the clock or the tool version directly: both are fields
 // of the Report, injected by the caller, so the output is deterministic and
-// golden files need no fix-ups. Findings are sorted by Sort before writing;
-// arrays are never written as null.
+// golden files need no fix-ups. Finalize sorts the report, computes the
+// fingerprints and fills the summary; every writer works on a finalized copy,
+// so arrays are never written as null.
 package reports
 
 import (
@@ -78,6 +79,11 @@ type Rule struct {
 	Catalogue   []string `json:"catalogue"`
 	References  []string `json:"references"`
 	HelpURI     string   `json:"helpUri,omitempty"`
+	// ExercisedBy lists the requests that count as use of the risky part
+	// of a grant this rule flags, as RBAC rules: a request exercises a
+	// finding when the grant allows it and one of these rules matches it.
+	// Empty means any request the grant allows.
+	ExercisedBy []PolicyRule `json:"exercisedBy,omitempty"`
 }
 
 // PolicyRule is the JSON shape of an RBAC rule; its arrays are never null.
@@ -154,18 +160,30 @@ type Finding struct {
 	Suppression *Suppression `json:"suppression,omitempty"`
 	Fingerprint string       `json:"fingerprint"`
 
+	// Key tells apart findings of one rule that share subject, binding,
+	// role, scope and rule (for a detection: the object or client
+	// fingerprint it fired on). It feeds the Fingerprint and is not written.
+	Key string `json:"-"`
+
 	// Grant is the grant a static finding is about (nil for detections).
 	// The audit replay uses it to mark the finding exercised; it is not
 	// written out.
 	Grant *scanner.Grant `json:"-"`
 }
 
-// Summary counts what a run saw.
+// Summary counts what a run saw. Findings and BySeverity count only
+// findings that are not suppressed (the ones --fail-on looks at);
+// Suppressed counts the others.
 type Summary struct {
 	Findings    int              `json:"findings"`
 	BySeverity  map[Severity]int `json:"bySeverity"`
+	Suppressed  int              `json:"suppressed"`
 	AuditEvents int              `json:"auditEvents"`
 	AuditErrors int              `json:"auditErrors"`
+	// ObservedFrom and ObservedTo bound the audit window (RFC 3339), when
+	// audit logs were replayed: "never exercised" means within it.
+	ObservedFrom string `json:"observedFrom,omitempty"`
+	ObservedTo   string `json:"observedTo,omitempty"`
 }
 
 // Report is the whole result of one run.
