@@ -111,7 +111,10 @@ type Object struct {
 	// ServiceAccountName is the pod template's service account for pods
 	// and workloads ("" otherwise; "default" when unset on a workload).
 	ServiceAccountName string
-	Source             Source
+	// Type is a Secret's type ("kubernetes.io/service-account-token",
+	// "Opaque"…), the only part of a Secret besides metadata that is kept.
+	Type   string
+	Source Source
 }
 
 // Grant is one effective permission: a subject holds one rule of a role
