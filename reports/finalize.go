@@ -1,0 +1,240 @@
+package reports
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// fingerprintLen is the number of hex digits kept from the SHA-256: 128
+// bits, far beyond any chance collision among one repository's findings.
+const fingerprintLen = 32
+
+// Finalize puts a report into its written form. It is idempotent, and every
+// writer calls it on a copy, so callers only need it to read the results
+// (fingerprints, summary) in memory.
+//
+//   - Findings are sorted by severity (most severe first), rule id, location
+//     file, line, cluster reference, subject, binding, message, then the rest
+//     of their identity, so the order never depends on input order.
+//   - Each finding gets its Fingerprint. Findings whose identity is the same
+//     (the same rule listed twice in a role, the same binding in two
+//     overlays) get distinct fingerprints by order of occurrence.
+//   - Rules are sorted by id, diagnostics by location; exact duplicate
+//     diagnostics are dropped.
+//   - Every array the JSON contract lists is made non-nil.
+//   - Summary.Findings and Summary.BySeverity count only the findings that
+//     are not suppressed, because those are the ones --fail-on gates on;
+//     Summary.Suppressed counts the others. BySeverity has a key for every
+//     severity. AuditEvents and AuditErrors are the caller's and kept.
+//   - A finding or rule with a severity outside the enum gets a warning
+//     diagnostic: it would otherwise be miscounted silently.
+func (r *Report) Finalize() {
+	if r.Rules == nil {
+		r.Rules = []Rule{}
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.Diagnostics == nil {
+		r.Diagnostics = []scanner.Diagnostic{}
+	}
+
+	for i := range r.Rules {
+		rl := &r.Rules[i]
+		rl.Tags = nonNil(rl.Tags)
+		rl.Catalogue = nonNil(rl.Catalogue)
+		rl.References = nonNil(rl.References)
+		if rl.Severity.Rank() == 0 {
+			r.addDiagnostic(scanner.DiagWarning, fmt.Sprintf("rule %s has unknown severity %q", rl.ID, rl.Severity), scanner.Source{})
+		}
+	}
+	slices.SortStableFunc(r.Rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Rule != nil {
+			f.Rule.APIGroups = nonNil(f.Rule.APIGroups)
+			f.Rule.Resources = nonNil(f.Rule.Resources)
+			f.Rule.Verbs = nonNil(f.Rule.Verbs)
+			f.Rule.ResourceNames = nonNil(f.Rule.ResourceNames)
+			f.Rule.NonResourceURLs = nonNil(f.Rule.NonResourceURLs)
+		}
+		if f.Actor != nil {
+			f.Actor.Groups = nonNil(f.Actor.Groups)
+			f.Actor.SourceIPs = nonNil(f.Actor.SourceIPs)
+		}
+		if f.Severity.Rank() == 0 {
+			r.addDiagnostic(scanner.DiagWarning, fmt.Sprintf("finding of rule %s has unknown severity %q", f.RuleID, f.Severity), f.Location)
+		}
+		f.Fingerprint = Fingerprint(f)
+	}
+	slices.SortStableFunc(r.Findings, compareFindings)
+
+	// Identical identities: the first keeps the plain hash, later ones hash
+	// in their occurrence number. The sort above makes that order stable.
+	seen := make(map[string]int, len(r.Findings))
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		base := f.Fingerprint
+		n := seen[base]
+		seen[base] = n + 1
+		if n > 0 {
+			f.Fingerprint = hashHex(base + "#" + strconv.Itoa(n))
+		}
+	}
+
+	slices.SortStableFunc(r.Diagnostics, compareDiagnostics)
+	r.Diagnostics = slices.CompactFunc(r.Diagnostics, func(a, b scanner.Diagnostic) bool { return a == b })
+
+	r.Summary.Findings = 0
+	r.Summary.Suppressed = 0
+	r.Summary.BySeverity = make(map[Severity]int, len(Severities))
+	for _, s := range Severities {
+		r.Summary.BySeverity[s] = 0
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Suppression != nil {
+			r.Summary.Suppressed++
+			continue
+		}
+		r.Summary.Findings++
+		if f.Severity.Rank() > 0 {
+			r.Summary.BySeverity[f.Severity]++
+		}
+	}
+}
+
+// addDiagnostic appends a diagnostic unless the very same one is there
+// already, which keeps Finalize idempotent.
+func (r *Report) addDiagnostic(severity, msg string, loc scanner.Source) {
+	d := scanner.Diagnostic{Severity: severity, Message: msg, Location: loc}
+	if !slices.Contains(r.Diagnostics, d) {
+		r.Diagnostics = append(r.Diagnostics, d)
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func refKey(r *scanner.Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.String()
+}
+
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
+		strings.Compare(a.RuleID, b.RuleID),
+		strings.Compare(a.Location.File, b.Location.File),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		strings.Compare(a.Location.Cluster, b.Location.Cluster),
+		strings.Compare(refKey(a.Subject), refKey(b.Subject)),
+		strings.Compare(refKey(a.Binding), refKey(b.Binding)),
+		strings.Compare(a.Message, b.Message),
+		strings.Compare(refKey(a.Role), refKey(b.Role)),
+		strings.Compare(a.Scope, b.Scope),
+		// The fingerprint hashes everything else that identifies a finding,
+		// so it breaks the remaining ties deterministically.
+		strings.Compare(a.Fingerprint, b.Fingerprint),
+	)
+}
+
+func compareDiagnostics(a, b scanner.Diagnostic) int {
+	return cmp.Or(
+		strings.Compare(a.Location.File, b.Location.File),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		strings.Compare(a.Location.Cluster, b.Location.Cluster),
+		cmp.Compare(diagRank(a.Severity), diagRank(b.Severity)),
+		strings.Compare(a.Message, b.Message),
+	)
+}
+
+// diagRank puts errors before warnings at the same location.
+func diagRank(s string) int {
+	switch s {
+	case scanner.DiagError:
+		return 0
+	case scanner.DiagWarning:
+		return 1
+	}
+	return 2
+}
+
+// Fingerprint returns a stable identity hash of a finding: the first 32 hex
+// digits of a SHA-256 over its rule id, kind, subject, binding, role, scope,
+// the RBAC rule with each list sorted, the actor's user name and Key.
+//
+// Locations (file, line, cluster reference), messages, severities, evidence,
+// exercise data and suppressions are left out on purpose: the fingerprint
+// must survive unrelated edits that move lines or rename files, a reworded
+// message, a severity change or a new audit log, so that baselines and
+// GitHub alerts keep tracking the same finding. Finalize makes fingerprints
+// unique within a report.
+func Fingerprint(f *Finding) string {
+	// Every field is quoted (strconv.Quote) and labelled, so no choice of
+	// names can make two different identities encode the same.
+	var b strings.Builder
+	field := func(name string, vals ...string) {
+		b.WriteString(name)
+		for _, v := range vals {
+			b.WriteByte(' ')
+			b.WriteString(strconv.Quote(v))
+		}
+		b.WriteByte('\n')
+	}
+	ref := func(name string, r *scanner.Ref) {
+		if r == nil {
+			field(name)
+			return
+		}
+		field(name, r.Kind, r.Namespace, r.Name)
+	}
+	field("v1")
+	field("rule", f.RuleID)
+	field("kind", f.Kind)
+	ref("subject", f.Subject)
+	ref("binding", f.Binding)
+	ref("role", f.Role)
+	field("scope", f.Scope)
+	if f.Rule != nil {
+		field("apiGroups", sortedSet(f.Rule.APIGroups)...)
+		field("resources", sortedSet(f.Rule.Resources)...)
+		field("verbs", sortedSet(f.Rule.Verbs)...)
+		field("resourceNames", sortedSet(f.Rule.ResourceNames)...)
+		field("nonResourceURLs", sortedSet(f.Rule.NonResourceURLs)...)
+	} else {
+		field("norule")
+	}
+	if f.Actor != nil {
+		field("actor", f.Actor.User)
+	}
+	field("key", f.Key)
+	return hashHex(b.String())
+}
+
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:fingerprintLen]
+}
+
+// sortedSet returns a sorted copy without duplicates: RBAC rule lists are
+// sets, so ["get","list"] and ["list","get","get"] grant the same.
+func sortedSet(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return nonNil(slices.Compact(out))
+}

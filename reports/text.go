@@ -1,0 +1,324 @@
+package reports
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// textWriter writes a report for a terminal: findings grouped by severity,
+// most severe first, then diagnostics, then one summary line. No colour.
+//
+// Names, messages and audit fields come from untrusted manifests and logs,
+// so control characters (ANSI escapes, newlines) are shown escaped and can
+// neither forge report lines nor drive the terminal.
+type textWriter struct {
+	opts Options
+}
+
+var _ Writer = (*textWriter)(nil)
+
+func (t *textWriter) Write(w io.Writer, r *Report) error {
+	r = finalized(r)
+	bw := bufio.NewWriter(w)
+	rules := ruleIndex(r.Rules)
+
+	shown := 0
+	for _, sev := range append(Severities[:len(Severities):len(Severities)], "") {
+		var group []*Finding
+		for i := range r.Findings {
+			f := &r.Findings[i]
+			if f.Suppression != nil && !t.opts.ShowSuppressed {
+				continue
+			}
+			// The "" pass collects findings whose severity is not in the
+			// enum (Finalize has added a diagnostic for them).
+			if (sev == "" && f.Severity.Rank() == 0) || (sev != "" && f.Severity == sev) {
+				group = append(group, f)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		title := strings.ToUpper(string(sev))
+		if sev == "" {
+			title = "UNKNOWN SEVERITY"
+		}
+		fmt.Fprintf(bw, "%s (%d)\n\n", title, len(group))
+		for _, f := range group {
+			writeTextFinding(bw, f, rules[f.RuleID])
+			bw.WriteString("\n")
+		}
+		shown += len(group)
+	}
+	if shown == 0 {
+		bw.WriteString("No findings.\n\n")
+	}
+
+	if len(r.Diagnostics) > 0 {
+		fmt.Fprintf(bw, "DIAGNOSTICS (%d)\n\n", len(r.Diagnostics))
+		// Errors first; within a severity, Finalize's location order.
+		diags := slices.Clone(r.Diagnostics)
+		slices.SortStableFunc(diags, func(a, b scanner.Diagnostic) int {
+			return cmp.Compare(diagRank(a.Severity), diagRank(b.Severity))
+		})
+		for _, d := range diags {
+			loc := d.Location.String()
+			if loc == "" {
+				loc = "-"
+			}
+			fmt.Fprintf(bw, "  %-7s  %s  %s\n", clean(d.Severity), clean(loc), clean(d.Message))
+		}
+		bw.WriteString("\n")
+	}
+
+	bw.WriteString(t.summaryLine(r))
+	bw.WriteString("\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing text report: %w", err)
+	}
+	return nil
+}
+
+func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
+	loc := f.Location.String()
+	if loc == "" {
+		loc = "-"
+		if f.Kind == KindDetection {
+			loc = "(audit log)"
+		}
+	}
+	title := ""
+	if rule != nil && rule.Title != "" {
+		title = "  " + rule.Title
+	}
+	fmt.Fprintf(w, "  %s  %s%s\n", clean(loc), clean(f.RuleID), clean(title))
+	if f.Message != "" {
+		fmt.Fprintf(w, "    %s\n", clean(f.Message))
+	}
+	line := func(label, value string) {
+		fmt.Fprintf(w, "    %-12s%s\n", label+":", clean(value))
+	}
+	if f.Subject != nil {
+		line("subject", textRef(f.Subject))
+	}
+	if f.Binding != nil {
+		line("binding", textRef(f.Binding))
+	}
+	if f.Role != nil {
+		line("role", textRef(f.Role))
+	}
+	if f.Binding != nil || f.Rule != nil {
+		if f.Scope == "" {
+			line("scope", "cluster-wide")
+		} else {
+			line("scope", "namespace "+f.Scope)
+		}
+	}
+	if f.Rule != nil {
+		line("rule", textRule(f.Rule))
+	}
+	if f.Actor != nil {
+		line("actor", textActor(f.Actor))
+	}
+	switch {
+	case f.Exercised != nil:
+		line("exercised", textExercised(f))
+	case f.ExerciseCount > 0:
+		line("events", textSeen(f.ExerciseCount, f))
+	}
+	for _, e := range f.Evidence {
+		line("evidence", textEvidence(&e))
+	}
+	if s := f.Suppression; s != nil {
+		v := s.Kind
+		if s.Justification != "" {
+			v += ": " + s.Justification
+		}
+		if s.Expires != "" {
+			v += " (expires " + s.Expires + ")"
+		}
+		line("suppressed", v)
+	}
+}
+
+// textRef renders "ServiceAccount ci/deployer" or "ClusterRole admin".
+func textRef(r *scanner.Ref) string {
+	if r.Namespace == "" {
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// textRule renders a policy rule as "verbs on resources in apiGroups",
+// the way people read RBAC: `get,list on secrets in ""`.
+func textRule(p *PolicyRule) string {
+	var parts []string
+	verbs := strings.Join(p.Verbs, ",")
+	if verbs == "" {
+		verbs = "(no verbs)"
+	}
+	if len(p.Resources) > 0 || len(p.APIGroups) > 0 || len(p.NonResourceURLs) == 0 {
+		groups := make([]string, len(p.APIGroups))
+		for i, g := range p.APIGroups {
+			groups[i] = g
+			if g == "" {
+				groups[i] = `""`
+			}
+		}
+		s := verbs + " on " + orNone(strings.Join(p.Resources, ",")) + " in " + orNone(strings.Join(groups, ","))
+		if len(p.ResourceNames) > 0 {
+			s += " named " + strings.Join(p.ResourceNames, ",")
+		}
+		parts = append(parts, s)
+	}
+	if len(p.NonResourceURLs) > 0 {
+		parts = append(parts, verbs+" on "+strings.Join(p.NonResourceURLs, ","))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func textActor(a *Actor) string {
+	s := a.User
+	if len(a.Groups) > 0 {
+		s += " (groups " + strings.Join(a.Groups, ",") + ")"
+	}
+	if len(a.SourceIPs) > 0 {
+		s += " from " + strings.Join(a.SourceIPs, ",")
+	}
+	if a.UserAgent != "" {
+		s += " via " + a.UserAgent
+	}
+	return s
+}
+
+func textExercised(f *Finding) string {
+	if !*f.Exercised {
+		return "no (not seen in the audit log)"
+	}
+	return textSeen(f.ExerciseCount, f)
+}
+
+// textSeen renders "yes, 4 times, first …, last …" or "2, first …".
+func textSeen(n int, f *Finding) string {
+	s := strconv.Itoa(n)
+	if f.Exercised != nil {
+		s = "yes, " + plural(n, "time", "times")
+	}
+	if f.FirstSeen != "" {
+		s += ", first " + f.FirstSeen
+	}
+	if f.LastSeen != "" {
+		s += ", last " + f.LastSeen
+	}
+	return s
+}
+
+func textEvidence(e *Evidence) string {
+	parts := []string{e.Time, e.Verb}
+	if e.Resource != "" {
+		parts = append(parts, e.Resource)
+	}
+	switch {
+	case e.Namespace != "" && e.Name != "":
+		parts = append(parts, e.Namespace+"/"+e.Name)
+	case e.Name != "":
+		parts = append(parts, e.Name)
+	case e.Namespace != "":
+		parts = append(parts, "in "+e.Namespace)
+	}
+	parts = append(parts, "by "+e.User)
+	if e.SourceIP != "" {
+		parts = append(parts, "from "+e.SourceIP)
+	}
+	if e.Decision != "" {
+		parts = append(parts, e.Decision)
+	}
+	parts = append(parts, "[auditID "+e.AuditID+"]")
+	return strings.Join(parts, " ")
+}
+
+func (t *textWriter) summaryLine(r *Report) string {
+	var b strings.Builder
+	if r.Summary.Findings == 0 {
+		b.WriteString("no findings")
+	} else {
+		b.WriteString(plural(r.Summary.Findings, "finding", "findings"))
+		var levels []string
+		for _, s := range Severities {
+			if n := r.Summary.BySeverity[s]; n > 0 {
+				levels = append(levels, fmt.Sprintf("%d %s", n, s))
+			}
+		}
+		if len(levels) > 0 {
+			b.WriteString(": " + strings.Join(levels, ", "))
+		}
+	}
+	if n := r.Summary.Suppressed; n > 0 {
+		if t.opts.ShowSuppressed {
+			fmt.Fprintf(&b, "; %d suppressed (shown)", n)
+		} else {
+			fmt.Fprintf(&b, "; %d suppressed (not shown)", n)
+		}
+	}
+	errs, warns := 0, 0
+	for _, d := range r.Diagnostics {
+		if d.Severity == scanner.DiagError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	if len(r.Diagnostics) == 0 {
+		b.WriteString("; no diagnostics")
+	} else {
+		fmt.Fprintf(&b, "; %s (%s, %s)", plural(len(r.Diagnostics), "diagnostic", "diagnostics"),
+			plural(errs, "error", "errors"), plural(warns, "warning", "warnings"))
+	}
+	if r.Summary.AuditEvents > 0 || r.Summary.AuditErrors > 0 {
+		fmt.Fprintf(&b, "; %s read", plural(r.Summary.AuditEvents, "audit event", "audit events"))
+		if r.Summary.AuditErrors > 0 {
+			fmt.Fprintf(&b, " (%d unreadable)", r.Summary.AuditErrors)
+		}
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// clean escapes control characters so untrusted text cannot break lines or
+// send terminal escape sequences.
+func clean(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
