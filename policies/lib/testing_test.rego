@@ -1,0 +1,30 @@
+# METADATA
+# title: Builders of test inputs for rule_test.rego files
+# description: Test-only helpers; never loaded into the engine.
+package kubegrant.lib.testing
+
+import rego.v1
+
+empty_rule := {"apiGroups": [], "resources": [], "verbs": [], "resourceNames": [], "nonResourceURLs": []}
+
+default_subjects := [{"kind": "ServiceAccount", "name": "sa", "namespace": "default"}]
+
+# grant builds one input.grants entry: a ClusterRoleBinding when scope is "",
+# a RoleBinding in scope otherwise, to ClusterRole "r".
+grant(scope, rule) := grant_to(scope, rule, default_subjects)
+
+grant_to(scope, rule, subjects) := {
+	"binding": binding_ref(scope, "b"),
+	"role": {"kind": "ClusterRole", "name": "r", "namespace": ""},
+	"scope": scope,
+	"rule": object.union(empty_rule, rule),
+	"subjects": subjects,
+	"aggregatedFrom": null,
+}
+
+binding_ref(scope, name) := {"kind": "ClusterRoleBinding", "name": name, "namespace": ""} if scope == ""
+
+binding_ref(scope, name) := {"kind": "RoleBinding", "name": name, "namespace": scope} if scope != ""
+
+# graph wraps grants into a whole input document.
+graph(grants) := {"grants": grants, "bindings": []}

@@ -1,0 +1,42 @@
+# METADATA
+# title: Role rule uses a wildcard
+# description: >-
+#   "*" in verbs, resources or apiGroups grows silently with every new verb, API or
+#   CRD (CIS 5.1.3). Medium when verbs or resources are "*", low when only
+#   apiGroups is. Rules that are "*" in all three are reported by KG001 at a higher
+#   severity and not again here; non-resource URL rules are out of scope.
+# related_resources:
+#   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg007
+# custom:
+#   id: KG007
+#   slug: wildcard-rules
+#   severity: medium
+#   kind: hygiene
+#   remediation: >-
+#     List the verbs, resources and API groups the subject needs instead of "*".
+#   tags: [stride:elevation-of-privilege, cis-5.1.3, T1078]
+#   catalogue: [U07]
+#   references:
+#     - checkov CKV_K8S_49
+#     - kube-linter wildcard-in-rules
+#     - kubescape C-0187
+package kubegrant.rules.wildcard_rules
+
+import rego.v1
+
+import data.kubegrant.lib.rbac
+
+deny contains f if {
+	some i, g in input.grants
+	count(g.rule.resources) > 0
+	not rbac.all_wildcard(g.rule)
+	fields := [name | some name in ["verbs", "resources", "apiGroups"]; "*" in g.rule[name]]
+	count(fields) > 0
+	f := {
+		"grant": i,
+		"severity": severity(fields),
+		"msg": sprintf("rule uses \"*\" in %s", [concat(", ", fields)]),
+	}
+}
+
+severity(fields) := "low" if fields == ["apiGroups"] else := "medium"
