@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // grantLines renders grants as "subject <- binding -> role [scope] rule @line
@@ -467,4 +469,96 @@ func BenchmarkLoadAndResolve(b *testing.B) {
 		grants = len(Resolve(inv).Grants)
 	}
 	b.ReportMetric(float64(grants), "grants")
+}
+
+// TestResolveBenchTruth checks the resolver against gen.py's ground truth:
+// every risky grant it lists (binding, subject, role, scope, rule after
+// aggregation, contributing ClusterRole) is one of the Graph's grants, and
+// the one-file and one-object-per-file layouts resolve to the same grants.
+func TestResolveBenchTruth(t *testing.T) {
+	dir := "/tmp/bench-data/small"
+	if d := os.Getenv("KUBEGRANT_BENCH_SMALL"); d != "" {
+		dir = d
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "truth", "ground-truth.json"))
+	if err != nil {
+		t.Skipf("no benchmark data (%v); run python3 ../shared/bench/gen.py --scale small", err)
+	}
+	var truth struct {
+		RiskyGrants []struct {
+			ID             string
+			Subject, Role  Ref
+			Binding        Ref
+			Rule           rbacv1.PolicyRule
+			Scope          string
+			AggregatedFrom *Ref
+		}
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		t.Fatal(err)
+	}
+	load := func(path string) *Graph {
+		inv, err := LoadManifests([]string{path}, LoadOptions{Root: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Resolve(inv)
+	}
+	split := load(filepath.Join(dir, "manifests", "split"))
+	all := load(filepath.Join(dir, "manifests", "all.yaml"))
+	for _, g := range []*Graph{split, all} {
+		for _, d := range g.Diagnostics {
+			if d.Severity == DiagError {
+				t.Errorf("error diagnostic: %s", d.Message)
+			}
+		}
+	}
+	// Sources differ between the layouts; everything else must not.
+	strip := func(g *Graph) []string {
+		var out []string
+		for _, gr := range g.Grants {
+			gr.BindingSource, gr.RuleSource, gr.Subject.Source = Source{}, Source{}, Source{}
+			out = append(out, fmt.Sprintf("%+v %v", gr, gr.AggregatedFrom))
+		}
+		return out
+	}
+	if diff := cmp.Diff(strip(all), strip(split)); diff != "" {
+		t.Errorf("all.yaml and split/ resolve differently (-all +split):\n%s", diff)
+	}
+
+	type key struct {
+		subject, binding, role Ref
+		scope, rule, from      string
+	}
+	have := map[key]int{}
+	for _, gr := range split.Grants {
+		from := ""
+		if gr.AggregatedFrom != nil {
+			from = gr.AggregatedFrom.Name
+		}
+		r := Rule{PolicyRule: gr.Rule}
+		have[key{gr.Subject.Ref, gr.Binding, gr.Role, gr.Scope, ruleKey(&r), from}]++
+	}
+	missing := 0
+	for _, tg := range truth.RiskyGrants {
+		scope := tg.Scope
+		if scope == "*cluster*" {
+			scope = ""
+		}
+		from := ""
+		if tg.AggregatedFrom != nil {
+			from = tg.AggregatedFrom.Name
+		}
+		r := Rule{PolicyRule: tg.Rule}
+		if have[key{tg.Subject, tg.Binding, tg.Role, scope, ruleKey(&r), from}] == 0 {
+			missing++
+			if missing <= 10 {
+				t.Errorf("truth grant %s not resolved", tg.ID)
+			}
+		}
+	}
+	if len(truth.RiskyGrants) == 0 {
+		t.Fatal("ground truth lists no risky grants")
+	}
+	t.Logf("%d truth grants, %d missing; %d grants resolved", len(truth.RiskyGrants), missing, len(split.Grants))
 }
