@@ -417,19 +417,36 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 }
 
 // findingLogicalName names what a finding without a file is about: its
-// cluster reference, else its binding, subject or actor.
+// cluster reference; for a detection the actor, else the subject or
+// binding; for a grant the binding, else the subject.
 func findingLogicalName(f *Finding) string {
-	switch {
-	case f.Location.Cluster != "":
+	if f.Location.Cluster != "" {
 		return f.Location.Cluster
-	case f.Binding != nil:
-		return f.Binding.String()
-	case f.Subject != nil:
-		return f.Subject.String()
-	case f.Actor != nil && f.Actor.User != "":
-		return scanner.KindUser + "/" + f.Actor.User
 	}
-	return ""
+	var names []string
+	actor := ""
+	if f.Actor != nil && f.Actor.User != "" {
+		actor = scanner.KindUser + "/" + f.Actor.User
+	}
+	subject, binding := "", ""
+	if f.Subject != nil {
+		subject = f.Subject.String()
+	}
+	if f.Binding != nil {
+		binding = f.Binding.String()
+	}
+	if f.Kind == KindDetection {
+		names = []string{actor, subject, binding}
+	} else {
+		names = []string{binding, subject, actor}
+	}
+	for _, n := range names {
+		if n != "" {
+			return n
+		}
+	}
+	// Nothing to point at; GitHub still needs a location.
+	return "Rule/" + f.RuleID
 }
 
 // location turns a Source into a SARIF location (see the file comment);
