@@ -51,6 +51,9 @@ func (r *Report) Finalize() {
 		rl.Tags = nonNil(rl.Tags)
 		rl.Catalogue = nonNil(rl.Catalogue)
 		rl.References = nonNil(rl.References)
+		for j := range rl.ExercisedBy {
+			nonNilRule(&rl.ExercisedBy[j])
+		}
 		if rl.Severity.Rank() == 0 {
 			r.addDiagnostic(scanner.DiagWarning, fmt.Sprintf("rule %s has unknown severity %q", rl.ID, rl.Severity), scanner.Source{})
 		}
@@ -60,11 +63,7 @@ func (r *Report) Finalize() {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Rule != nil {
-			f.Rule.APIGroups = nonNil(f.Rule.APIGroups)
-			f.Rule.Resources = nonNil(f.Rule.Resources)
-			f.Rule.Verbs = nonNil(f.Rule.Verbs)
-			f.Rule.ResourceNames = nonNil(f.Rule.ResourceNames)
-			f.Rule.NonResourceURLs = nonNil(f.Rule.NonResourceURLs)
+			nonNilRule(f.Rule)
 		}
 		if f.Actor != nil {
 			f.Actor.Groups = nonNil(f.Actor.Groups)
@@ -119,6 +118,14 @@ func (r *Report) addDiagnostic(severity, msg string, loc scanner.Source) {
 	if !slices.Contains(r.Diagnostics, d) {
 		r.Diagnostics = append(r.Diagnostics, d)
 	}
+}
+
+func nonNilRule(p *PolicyRule) {
+	p.APIGroups = nonNil(p.APIGroups)
+	p.Resources = nonNil(p.Resources)
+	p.Verbs = nonNil(p.Verbs)
+	p.ResourceNames = nonNil(p.ResourceNames)
+	p.NonResourceURLs = nonNil(p.NonResourceURLs)
 }
 
 func nonNil[T any](s []T) []T {

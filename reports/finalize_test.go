@@ -144,11 +144,13 @@ func TestFinalizeOrderAndSummary(t *testing.T) {
 	}
 
 	wantSummary := Summary{
-		Findings:    5, // the suppressed KG003 is not counted
-		BySeverity:  map[Severity]int{Critical: 1, High: 2, Medium: 0, Low: 1, Info: 1},
-		Suppressed:  1,
-		AuditEvents: 120,
-		AuditErrors: 1,
+		Findings:     5, // the suppressed KG003 is not counted
+		BySeverity:   map[Severity]int{Critical: 1, High: 2, Medium: 0, Low: 1, Info: 1},
+		Suppressed:   1,
+		AuditEvents:  120,
+		AuditErrors:  1,
+		ObservedFrom: "2026-01-01T00:00:00Z",
+		ObservedTo:   "2026-01-02T04:00:00Z",
 	}
 	if diff := cmp.Diff(wantSummary, r.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)

@@ -33,6 +33,8 @@ func fixtureReport() *Report {
 				Description: "create on pods/exec runs commands in every pod the grant covers.",
 				Remediation: "Remove pods/exec from the role.",
 				Catalogue:   []string{"U14"},
+				// Arrays left nil: written as [].
+				ExercisedBy: []PolicyRule{{Verbs: []string{"create"}, Resources: []string{"pods/exec"}}},
 			},
 			{
 				ID: "KG090", Slug: "dangling-roleref", Title: "Binding refers to a missing role", Severity: Low,
@@ -140,6 +142,6 @@ func fixtureReport() *Report {
 			{Severity: scanner.DiagWarning, Message: "audit log line 17: not an audit event", Location: scanner.Source{File: "audit/audit.log", Line: 17}},
 			{Severity: scanner.DiagWarning, Message: "no audit events matched the scanned namespaces"},
 		},
-		Summary: Summary{AuditEvents: 120, AuditErrors: 1},
+		Summary: Summary{AuditEvents: 120, AuditErrors: 1, ObservedFrom: "2026-01-01T00:00:00Z", ObservedTo: "2026-01-02T04:00:00Z"},
 	}
 }

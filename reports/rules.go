@@ -23,6 +23,10 @@ func WriteRules(w io.Writer, rules []Rule, format string) error {
 		rules[i].Tags = nonNil(rules[i].Tags)
 		rules[i].Catalogue = nonNil(rules[i].Catalogue)
 		rules[i].References = nonNil(rules[i].References)
+		rules[i].ExercisedBy = slices.Clone(rules[i].ExercisedBy)
+		for j := range rules[i].ExercisedBy {
+			nonNilRule(&rules[i].ExercisedBy[j])
+		}
 	}
 	slices.SortStableFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
 
@@ -50,7 +54,7 @@ func writeRulesText(w io.Writer, rules []Rule) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tCATALOGUE")
 	for _, rl := range rules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(rl.ID), clean(string(rl.Severity)), clean(rl.Title), clean(strings.Join(rl.Catalogue, ",")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(rl.ID), clean(string(rl.Severity)), clean(rl.Title), clean(orDash(strings.Join(rl.Catalogue, ","))))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -99,6 +103,13 @@ func writeRulesMarkdown(w io.Writer, rules []Rule) error {
 		}
 	}
 	return bw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // mdCell keeps a value inside one markdown table cell.

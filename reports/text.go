@@ -294,6 +294,9 @@ func (t *textWriter) summaryLine(r *Report) string {
 		if r.Summary.AuditErrors > 0 {
 			fmt.Fprintf(&b, " (%d unreadable)", r.Summary.AuditErrors)
 		}
+		if r.Summary.ObservedFrom != "" || r.Summary.ObservedTo != "" {
+			fmt.Fprintf(&b, ", from %s to %s", orNone(r.Summary.ObservedFrom), orNone(r.Summary.ObservedTo))
+		}
 	}
 	return b.String()
 }

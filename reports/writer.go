@@ -47,6 +47,9 @@ func NewWriter(format string, opts Options) (Writer, error) {
 func finalized(r *Report) *Report {
 	c := *r
 	c.Rules = slices.Clone(r.Rules)
+	for i := range c.Rules {
+		c.Rules[i].ExercisedBy = slices.Clone(c.Rules[i].ExercisedBy)
+	}
 	c.Findings = slices.Clone(r.Findings)
 	for i := range c.Findings {
 		f := &c.Findings[i]
