@@ -20,14 +20,14 @@ var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 // evo describes a test event; zero fields get sensible defaults.
 type evo struct {
 	id, user, verb, group, res, sub, ns, name, ip, ua, dec, reason, uri, stage string
-	groups                                                                    []string
-	imp                                                                       *UserInfo
-	extra                                                                     map[string][]string
-	ann                                                                       map[string]string
-	req, resp                                                                 string
-	at                                                                        time.Duration
-	code                                                                      int
-	line                                                                      int
+	groups                                                                     []string
+	imp                                                                        *UserInfo
+	extra                                                                      map[string][]string
+	ann                                                                        map[string]string
+	req, resp                                                                  string
+	at                                                                         time.Duration
+	code                                                                       int
+	line                                                                       int
 }
 
 var evSeq int

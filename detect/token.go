@@ -149,7 +149,7 @@ func (d *mintedTokenUse) Observe(e *Event) {
 		return
 	}
 	m := d.open[jti]
-	if m == nil {
+	if m == nil || (m.uses == nil && !m.at.IsZero() && t.Sub(m.at) > d.o.TokenUseWindow) {
 		return
 	}
 	if m.uses == nil {
