@@ -36,6 +36,13 @@ func Resolve(inv *Inventory) *Graph {
 		Objects:  dedupe(r, inv.Objects, func(x *Object) (Ref, Source) { return x.Ref, x.Source }),
 	}
 	r.index(g.Roles)
+	// Large clusters resolve to hundreds of thousands of grants: size the
+	// slice once rather than growing (and copying) it.
+	n := 0
+	for _, b := range g.Bindings {
+		n += r.grantCount(b)
+	}
+	g.Grants = make([]Grant, 0, n)
 	for _, b := range g.Bindings {
 		g.Grants = r.grants(b, g.Grants)
 	}
@@ -254,6 +261,27 @@ func ruleKey(rule *Rule) string {
 		b.WriteByte(1)
 	}
 	return b.String()
+}
+
+// grantCount is the number of grants b yields, without diagnostics.
+func (r *resolver) grantCount(b *Binding) int {
+	var role *Role
+	switch {
+	case b.RoleRef.Kind == KindRole && b.Kind == KindRoleBinding:
+		role = r.roles[Ref{Kind: KindRole, Name: b.RoleRef.Name, Namespace: b.Namespace}]
+	case b.RoleRef.Kind == KindClusterRole:
+		role = r.roles[Ref{Kind: KindClusterRole, Name: b.RoleRef.Name}]
+	}
+	if role == nil {
+		return 0
+	}
+	n := 0
+	for _, s := range b.Subjects {
+		if canApply(s) {
+			n++
+		}
+	}
+	return n * len(r.rules(role))
 }
 
 // grants appends the grants of one binding.
