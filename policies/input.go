@@ -243,6 +243,10 @@ func (fo *fanOut) addGrant(m ruleMeta, r result, sev reports.Severity) error {
 			f.RelatedLocations = append(f.RelatedLocations, related(
 				relatedLoc{"aggregated from " + describe(*gr.AggregatedFrom), fo.roleSources[*gr.AggregatedFrom]},
 			)...)
+			// The same rule can reach one binding through two aggregated
+			// ClusterRoles: tell those findings apart without the line
+			// number, which must not move fingerprints.
+			f.Key = "aggregatedFrom=" + gr.AggregatedFrom.String()
 		}
 		fo.out = append(fo.out, sortable{f: f, pos: gi, sub: j})
 	}

@@ -1,0 +1,59 @@
+// Package policies holds kubegrant's embedded Rego catalogue and evaluates
+// it over a resolved scanner.Graph.
+//
+// # Layout and metadata
+//
+// Each policy is a folder rules/<slug>/ with rule.rego and rule_test.rego,
+// in package kubegrant.rules.<slug with "_" for "-">, Rego v1. Helpers live
+// in lib/ (lib/rbac.rego follows the Kubernetes RBAC authorizer's matching
+// exactly). A rule's metadata lives only in its package-scoped # METADATA:
+// title, description, related_resources[0] (the help URI) and custom: id
+// (KG0NN, NN the CATALOGUE.md number), slug, severity, remediation (ending in
+// "."), tags (STRIDE and MITRE ATT&CK), catalogue ids, references (the other
+// tools' rule ids), kind (grant, the default, or hygiene) and exercised_by
+// (the RBAC rules a request must match to count as use of the flagged grant).
+// Load refuses a catalogue with incomplete or unknown metadata.
+//
+// # Compile once, evaluate once
+//
+// Load parses the embedded files, compiles them strictly (the checks of
+// `opa check --strict`) and prepares one query, data.kubegrant.findings
+// (lib/findings.rego), over every rule package. Eval converts the graph to
+// an input value once and evaluates that query once.
+//
+// # Input document
+//
+//	{
+//	  "grants": [{                       // one per (binding, role, scope, rule)
+//	    "binding":  {"kind", "name", "namespace"},
+//	    "role":     {"kind", "name", "namespace"},
+//	    "scope":    "<namespace>" | "",  // "" = cluster-wide (ClusterRoleBinding)
+//	    "rule":     {"apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"},
+//	    "subjects": [{"kind", "name", "namespace"}],
+//	    "aggregatedFrom": {"kind", "name", "namespace"} | null
+//	  }],
+//	  "bindings": [{                     // every binding, resolved or not
+//	    "kind", "name", "namespace",
+//	    "roleRef":  {"kind", "name", "namespace"},
+//	    "subjects": [{"kind", "name", "namespace"}]
+//	  }]
+//	}
+//
+// Arrays are never null. The per-subject grants of scanner.Graph are grouped
+// so that a binding with many subjects is matched once per rule: that keeps
+// evaluation linear in bindings × rules rather than in subjects.
+//
+// # Results and findings
+//
+// A rule's deny set holds objects {"grant": i, "msg": m} or {"binding": b,
+// "msg": m}, with an optional "severity" (overriding the metadata default)
+// and an optional "subject": j (only that subject of the grant or binding).
+// Eval fans each result out to one reports.Finding per subject: grant-level
+// findings point at the rule's line (else the binding's), carry the binding,
+// the subject entry and the aggregated-from role as related locations, and
+// keep a pointer to the scanner.Grant so the audit replay can mark them
+// exercised; binding-level findings point at the subject entry and carry no
+// Grant. A malformed result is a policy bug and makes Eval fail rather than
+// drop it. Findings are sorted by rule ID, then graph order, then subject.
+// Fingerprints are left to package reports.
+package policies
