@@ -137,3 +137,31 @@ func TestFalcoTraces(t *testing.T) {
 		t.Errorf("detections per Falco trace file mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestAudit2RBACDemo runs the catalogue over audit2rbac's demo log, where
+// system:admin impersonates an ordinary user and a ServiceAccount: neither
+// is a privileged identity, so nothing may fire.
+func TestAudit2RBACDemo(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corporaDir(t), "audit", "audit2rbac-demo", "testdata", "*.log"))
+	if len(files) == 0 {
+		t.Skip("audit2rbac demo log not found")
+	}
+	ds := Detectors(DetectOptions{})
+	stats, err := Stream(context.Background(), files, StreamOptions{}, func(e *Event) error {
+		for _, d := range ds {
+			d.Observe(e)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Events < 30 {
+		t.Fatalf("read %d events, want the demo's 37", stats.Events)
+	}
+	for _, d := range ds {
+		for _, f := range d.Findings() {
+			t.Errorf("%s fired on the demo log: %s", f.RuleID, f.Message)
+		}
+	}
+}

@@ -254,7 +254,7 @@ var redactions = []struct {
 	with string
 }{
 	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), "<redacted-jwt>"},
-	{regexp.MustCompile(`(?i)(authorization:\s*(bearer|basic)\s+)\S+`), "${1}<redacted>"},
+	{regexp.MustCompile(`(?i)(\b(bearer|basic)\s+)[^\s'"]+`), "${1}<redacted>"},
 	{regexp.MustCompile(`(?i)((--)?(token|password|passwd|secret|api-?key)(=|\s+))[^\s'"]+`), "${1}<redacted>"},
 	{regexp.MustCompile(`(?i)(://[^/\s:@]+:)[^/\s@]+@`), "${1}<redacted>@"},
 }

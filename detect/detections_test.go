@@ -378,3 +378,28 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDetectorBodies feeds arbitrary request bodies and URIs to the
+// content detections (pod specs, bindings, roles, exec commands): they
+// must never panic, and a redacted command never keeps a bearer token.
+func FuzzDetectorBodies(f *testing.F) {
+	f.Add(`{"kind":"Pod","spec":{"hostPID":true,"containers":[{"name":"c","securityContext":{"privileged":true}}]}}`, "/x?command=curl&command=-H&command=Authorization:+Bearer+abc")
+	f.Add(`{"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"rules":[{"resources":["*"],"verbs":["*"]}]}`, "/api/v1/nodes/n/proxy/run/a/b/c")
+	f.Add(`{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"volumes":[{"hostPath":{"path":"/"}}]}}}}}}`, "%zz")
+	f.Fuzz(func(t *testing.T, body, uri string) {
+		var events []*Event
+		for _, target := range []struct{ group, res, sub string }{
+			{"", "pods", ""}, {"batch", "cronjobs", ""}, {"apps", "deployments", ""}, {rbacGroup, "clusterrolebindings", ""},
+			{rbacGroup, "roles", ""}, {"", "pods", "exec"}, {"", "nodes", "proxy"},
+		} {
+			events = append(events, ev(evo{user: "fuzz", verb: "create", group: target.group, res: target.res, sub: target.sub, ns: "n", name: "x", uri: uri, req: body, resp: body}))
+		}
+		for _, fs := range run(DetectOptions{}, events) {
+			for _, f := range fs {
+				if strings.Contains(strings.ToLower(f.Message), "bearer abc") {
+					t.Fatalf("unredacted token in %q", f.Message)
+				}
+			}
+		}
+	})
+}
