@@ -31,6 +31,13 @@
 #     - rbac-scope 1060
 #     - rbac-scope 1061
 #     - kubesplaining KUBE-PRIVESC-017
+#   exercised_by:
+#     - {apiGroups: ["*"], resources: ["*"], verbs: [create, update, patch, delete, deletecollection]}
+#     - {apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}
+#     - {apiGroups: [""], resources: [pods/exec, pods/attach], verbs: [get]}
+#     - {apiGroups: [""], resources: [nodes/proxy], verbs: ["*"]}
+#     - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [escalate, bind]}
+#     - {apiGroups: ["", authentication.k8s.io], resources: ["*"], verbs: [impersonate]}
 package kubegrant.rules.cluster_admin_equivalent
 
 import rego.v1
@@ -38,8 +45,10 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	rbac.all_wildcard(g.rule)
+	some k, rule in input.rules
+	rbac.all_wildcard(rule)
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g)
 }
 
@@ -61,10 +70,12 @@ finding(i, g) := {
 # all_urls holds the (binding, role) pairs that also grant every verb on
 # every non-resource URL; RoleBindings never grant non-resource URLs.
 all_urls contains [g.binding, g.role] if {
-	some g in input.grants
+	some k, rule in input.rules
+	"*" in rule.verbs
+	"*" in rule.nonResourceURLs
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	rbac.cluster_wide(g)
-	"*" in g.rule.verbs
-	"*" in g.rule.nonResourceURLs
 }
 
 urls_note(g) := ", and every non-resource URL" if [g.binding, g.role] in all_urls else := ""

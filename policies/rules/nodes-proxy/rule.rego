@@ -28,7 +28,7 @@
 #     - kubesplaining KUBE-PRIVESC-012
 #     - rbac-scope 1014
 #   exercised_by:
-#     - {apiGroups: [""], resources: [nodes/proxy], verbs: [get, create]}
+#     - {apiGroups: [""], resources: [nodes/proxy], verbs: ["*"]}
 package kubegrant.rules.nodes_proxy
 
 import rego.v1
@@ -36,10 +36,12 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	rbac.reaches(g, "nodes/proxy")
-	verbs := rbac.allowed_verbs(g.rule, "", "nodes/proxy", ["get", "create"])
+	some k, rule in input.rules
+	verbs := rbac.allowed_verbs(rule, "", "nodes/proxy", ["get", "create"])
 	count(verbs) > 0
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
+	rbac.reaches(g, "nodes/proxy")
 	f := finding(i, g, concat(", ", verbs))
 }
 

@@ -32,7 +32,7 @@
 #     - rbac-scope 1032
 #     - KubeHound ROLE_BIND
 #   exercised_by:
-#     - {apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings, clusterrolebindings], verbs: [create, update, patch]}
+#     - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [bind]}
 package kubegrant.rules.rbac_bind
 
 import rego.v1
@@ -40,12 +40,14 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
+	some k, rule in input.rules
 	targets := [r |
 		some r in ["roles", "clusterroles"]
-		rbac.allows(g.rule, rbac.rbac_group, r, "bind")
+		rbac.allows(rule, rbac.rbac_group, r, "bind")
 	]
 	count(targets) > 0
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	some j, s in g.subjects
 	f := finding(i, j, g, s, concat(", ", targets))
 }
@@ -78,7 +80,10 @@ finding(i, j, g, s, targets) := {
 # create bindings, or update/patch any of them, in scope. create is never
 # restricted by resourceNames (the object has no name yet).
 binding_writers contains [rbac.subject_key(s), g.scope] if {
-	some g in input.grants
+	some k, rule in input.rules
+	may_write_bindings(rule)
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	writes_bindings(g)
 	some s in g.subjects
 }
@@ -89,6 +94,12 @@ writes_bindings(g) if {
 	some r in ["rolebindings", "clusterrolebindings"]
 	rbac.reaches(g, r)
 	write_verb(g.rule, r)
+}
+
+# may_write_bindings is the scope-free prefilter of writes_bindings.
+may_write_bindings(rule) if {
+	some r in ["rolebindings", "clusterrolebindings"]
+	write_verb(rule, r)
 }
 
 write_verb(rule, resource) if rbac.allows(rule, rbac.rbac_group, resource, "create")

@@ -26,7 +26,7 @@
 #     - rbac-scope 1031
 #     - KSV-0050
 #   exercised_by:
-#     - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [update, patch, create]}
+#     - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [escalate]}
 package kubegrant.rules.rbac_escalate
 
 import rego.v1
@@ -34,7 +34,10 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
+	some k, rule in input.rules
+	rbac.verb_matches(rule, "escalate")
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	targets := [r |
 		some r in ["roles", "clusterroles"]
 		rbac.reaches(g, r)

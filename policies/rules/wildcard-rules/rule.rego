@@ -20,6 +20,13 @@
 #     - checkov CKV_K8S_49
 #     - kube-linter wildcard-in-rules
 #     - kubescape C-0187
+#   exercised_by:
+#     - {apiGroups: ["*"], resources: ["*"], verbs: [create, update, patch, delete, deletecollection]}
+#     - {apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}
+#     - {apiGroups: [""], resources: [pods/exec, pods/attach], verbs: [get]}
+#     - {apiGroups: [""], resources: [nodes/proxy], verbs: ["*"]}
+#     - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [escalate, bind]}
+#     - {apiGroups: ["", authentication.k8s.io], resources: ["*"], verbs: [impersonate]}
 package kubegrant.rules.wildcard_rules
 
 import rego.v1
@@ -27,11 +34,12 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	count(g.rule.resources) > 0
-	not rbac.all_wildcard(g.rule)
-	fields := [name | some name in ["verbs", "resources", "apiGroups"]; "*" in g.rule[name]]
+	some k, rule in input.rules
+	count(rule.resources) > 0
+	not rbac.all_wildcard(rule)
+	fields := [name | some name in ["verbs", "resources", "apiGroups"]; "*" in rule[name]]
 	count(fields) > 0
+	some i in input.ruleGrants[k]
 	f := {
 		"grant": i,
 		"severity": severity(fields),

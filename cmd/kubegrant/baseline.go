@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/kubegrant/kubegrant/reports"
+)
+
+// applyBaseline marks findings whose fingerprint appears in a previous JSON
+// or SARIF report as suppressed by the baseline, so that only new findings
+// count for --fail-on. The report must be finalized: fingerprints are set and
+// tell duplicate findings apart.
+func applyBaseline(path string, findings []reports.Finding) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading baseline: %w", err)
+	}
+	var doc struct {
+		Findings []struct {
+			Fingerprint string `json:"fingerprint"`
+		} `json:"findings"`
+		Runs []struct {
+			Results []struct {
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report: %w", path, err)
+	}
+	if doc.Findings == nil && doc.Runs == nil {
+		return fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report (no findings or runs)", path)
+	}
+	known := map[string]bool{}
+	for _, f := range doc.Findings {
+		known[f.Fingerprint] = true
+	}
+	for _, run := range doc.Runs {
+		for _, r := range run.Results {
+			known[r.PartialFingerprints[reports.FingerprintKey]] = true
+		}
+	}
+	delete(known, "")
+	for i := range findings {
+		f := &findings[i]
+		if f.Suppression == nil && known[f.Fingerprint] {
+			f.Suppression = &reports.Suppression{Kind: "baseline", Justification: "present in baseline " + path}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sort"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kubegrant/kubegrant/policies"
+	"github.com/kubegrant/kubegrant/reports"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// it comes from the module's build info.
+var version = ""
+
+// stdio is the injected standard I/O of one run, so that tests run the
+// whole CLI in-process.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, io stdio) error
+}
+
+var commands = map[string]command{
+	"scan":    {"find risky RBAC grants in manifests (and prove their use from audit logs)", runScan},
+	"rules":   {"list the rules of the catalogue", runRules},
+	"version": {"print the version", runVersion},
+}
+
+// run executes one kubegrant command line (without the program name).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	io := stdio{in: stdin, out: stdout, err: stderr}
+	if len(args) == 0 {
+		printUsage(stderr)
+		return usageErrorf("no command given")
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		printUsage(stdout)
+		return nil
+	case "--version":
+		return runVersion(ctx, nil, io)
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return usageErrorf("unknown command %q", args[0])
+	}
+	return cmd.run(ctx, args[1:], io)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "kubegrant finds risky Kubernetes RBAC grants and proves whether they were used.")
+	fmt.Fprintln(w, "\nUsage:\n  kubegrant <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'kubegrant <command> -h' for the flags of a command.")
+}
+
+// newFlagSet makes a flag set that reports errors instead of exiting and
+// prints usage only for -h.
+func newFlagSet(name, usage string, io stdio) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.err)
+	fs.Usage = func() {
+		fmt.Fprintf(io.out, "Usage: kubegrant %s\n\nFlags:\n%s", usage, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parseFlags parses args, turning -h into errHelp and bad flags into usage errors.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.Usage()
+			return errHelp
+		}
+		return usageErrorf("%v", err)
+	}
+	return nil
+}
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func runVersion(_ context.Context, args []string, io stdio) error {
+	fs := newFlagSet("version", "version", io)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("version takes no arguments")
+	}
+	_, err := fmt.Fprintf(io.out, "kubegrant %s\n", toolVersion())
+	return err
+}
+
+func runRules(ctx context.Context, args []string, io stdio) error {
+	fs := newFlagSet("rules", "rules [--format text|json|markdown]", io)
+	format := newEnum("text", "text", "json", "markdown")
+	fs.Var(format, "format", "output format: "+format.choices())
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("rules takes no arguments")
+	}
+	engine, err := policies.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	rules := append(engine.Rules(), detectionRules()...)
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+	return reports.WriteRules(io.out, rules, format.String())
+}

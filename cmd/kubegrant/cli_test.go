@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubegrant/kubegrant/reports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// result is one in-process run of the CLI.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	code := exitCode(err, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+const demo = "../../testdata/demo"
+
+func corpora(t *testing.T, parts ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{"..", "..", "..", "shared", "corpora"}, parts...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	return p
+}
+
+func TestExitCodes(t *testing.T) {
+	manifests := filepath.Join(demo, "manifests")
+	benign := "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get]\n"
+	for _, tc := range []struct {
+		name      string
+		stdin     string
+		args      []string
+		code      int
+		stdoutHas string
+		stderrHas string
+	}{
+		{name: "no command", args: nil, code: 2, stderrHas: "no command given"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderrHas: `unknown command "frobnicate"`},
+		{name: "help", args: []string{"help"}, code: 0, stdoutHas: "Commands:"},
+		{name: "scan help", args: []string{"scan", "-h"}, code: 0, stdoutHas: "--fail-on"},
+		{name: "version", args: []string{"version"}, code: 0, stdoutHas: "kubegrant "},
+		{name: "scan nothing", args: []string{"scan"}, code: 2, stderrHas: "needs a PATH"},
+		{name: "bad format", args: []string{"scan", manifests, "--format", "xml"}, code: 2, stderrHas: "not one of text|json|sarif"},
+		{name: "bad fail-on", args: []string{"scan", manifests, "--fail-on", "severe"}, code: 2, stderrHas: "--fail-on"},
+		{name: "unknown flag", args: []string{"scan", manifests, "--frob"}, code: 2, stderrHas: "unknown flag"},
+		{name: "stdin twice", args: []string{"scan", "-", "--audit-log", "-"}, code: 2, stderrHas: "only once"},
+		{name: "missing path", args: []string{"scan", "does/not/exist"}, code: 1, stderrHas: "does/not/exist"},
+		{name: "findings gate", args: []string{"scan", manifests}, code: 3, stdoutHas: "KG011"},
+		{name: "findings gate json", args: []string{"scan", manifests, "--format", "json"}, code: 3, stdoutHas: `"ruleId": "KG011"`},
+		{name: "fail-on none", args: []string{"scan", manifests, "--fail-on", "none"}, code: 0, stdoutHas: "CRITICAL"},
+		{name: "benign stdin", stdin: benign, args: []string{"scan", "-"}, code: 0},
+		{name: "only bad input", stdin: "kind: Role\nmetadata: {name: [\n", args: []string{"scan", "-"}, code: 1, stderrHas: "<stdin>:"},
+		{name: "rules", args: []string{"rules"}, code: 0, stdoutHas: "KG011"},
+		{name: "rules markdown", args: []string{"rules", "--format", "markdown"}, code: 0, stdoutHas: "| [KG011](#kg011)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stdout, tc.stdoutHas) {
+				t.Errorf("stdout does not contain %q:\n%s", tc.stdoutHas, r.stdout)
+			}
+			if !strings.Contains(r.stderr, tc.stderrHas) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.stderrHas, r.stderr)
+			}
+		})
+	}
+}
+
+// TestDemoGolden renders the demo (manifests + audit log) in every format
+// and compares with testdata/golden; -update rewrites them.
+func TestDemoGolden(t *testing.T) {
+	// Run from the repository root so that report paths are repo-relative,
+	// as they are for `make demo` and in CI.
+	t.Chdir("../..")
+	for _, format := range []string{"text", "json", "sarif"} {
+		t.Run(format, func(t *testing.T) {
+			r := runCLI(t, "", "scan", "testdata/demo/manifests", "--audit-log", "testdata/demo/audit/audit.log",
+				"--format", format, "--fail-on", "none")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			got := normalizeVersion(r.stdout)
+			golden := filepath.Join("cmd", "kubegrant", "testdata", "golden", "demo."+format)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+			}
+			if format == "sarif" {
+				if err := reports.ValidateSARIF([]byte(r.stdout)); err != nil {
+					t.Errorf("demo SARIF is not valid: %v", err)
+				}
+			}
+		})
+	}
+}
+
+var versionRE = regexp.MustCompile(`("version": ?"|kubegrant )[^"\s]+`)
+
+// normalizeVersion keeps goldens independent of how the binary was built.
+func normalizeVersion(s string) string {
+	return versionRE.ReplaceAllString(s, "${1}VERSION")
+}
+
+// TestCorporaSARIF scans every real-world manifest in ../shared/corpora/rbac:
+// no crash, the unrenderable Helm template is one diagnostic with its file
+// and line, exit code 3, and the SARIF validates with a file and line on
+// every result.
+func TestCorporaSARIF(t *testing.T) {
+	dir := corpora(t, "rbac")
+	out := filepath.Join(t.TempDir(), "out.sarif")
+	r := runCLI(t, "", "scan", dir, "--format", "sarif", "-o", out)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reports.ValidateSARIF(data); err != nil {
+		t.Fatalf("SARIF of the corpora is not valid: %v", err)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation *struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+			Invocations []struct {
+				Notifications []struct {
+					Level   string `json:"level"`
+					Message struct {
+						Text string `json:"text"`
+					} `json:"message"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	results := doc.Runs[0].Results
+	if len(results) == 0 {
+		t.Fatal("no results")
+	}
+	for _, res := range results {
+		if len(res.Locations) == 0 || res.Locations[0].PhysicalLocation == nil ||
+			res.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" || res.Locations[0].PhysicalLocation.Region.StartLine < 1 {
+			t.Fatalf("result %s has no file and line: %+v", res.RuleID, res.Locations)
+		}
+	}
+	var helm []string
+	for _, n := range doc.Runs[0].Invocations[0].Notifications {
+		if n.Level == "error" && strings.Contains(n.Message.Text, "kubernetes-goat") {
+			helm = append(helm, n.Message.Text)
+		}
+	}
+	if len(helm) != 1 || !regexp.MustCompile(`\.yaml:\d+`).MatchString(helm[0]) {
+		t.Errorf("want one error diagnostic with file:line for the kubernetes-goat Helm template, got %q", helm)
+	}
+	t.Logf("%d results", len(results))
+}
+
+// TestTokenRequestScoping: external-secrets' unscoped `create
+// serviceaccounts/token` is flagged as unrestricted; cert-manager's
+// tokenrequest Role (resourceNames on the subresource) is reported as
+// restricted to the named ServiceAccount.
+func TestTokenRequestScoping(t *testing.T) {
+	for _, tc := range []struct {
+		dir, role, severity, message string
+	}{
+		{dir: "external-secrets", role: "external-secrets-controller", severity: "critical", message: "any ServiceAccount"},
+		{dir: "cert-manager", role: "cert-manager-tokenrequest", severity: "low", message: "cert-manager"},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			r := runCLI(t, "", "scan", corpora(t, "rbac", tc.dir), "--format", "json", "--fail-on", "none")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var rep struct {
+				Findings []struct {
+					RuleID   string `json:"ruleId"`
+					Severity string `json:"severity"`
+					Message  string `json:"message"`
+					Role     struct {
+						Name string `json:"name"`
+					} `json:"role"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				if f.RuleID == "KG011" && f.Role.Name == tc.role {
+					got = append(got, f.Severity+": "+f.Message)
+					if f.Severity != tc.severity || !strings.Contains(f.Message, tc.message) {
+						t.Errorf("KG011 on %s: %s %q, want %s mentioning %q", tc.role, f.Severity, f.Message, tc.severity, tc.message)
+					}
+				}
+			}
+			if len(got) == 0 {
+				t.Errorf("no KG011 finding on role %s", tc.role)
+			}
+		})
+	}
+}
+
+// TestBaseline: a report used as baseline suppresses every finding it
+// contains, so the same scan then passes --fail-on; suppressed findings
+// stay in the JSON, marked.
+func TestBaseline(t *testing.T) {
+	manifests := filepath.Join(demo, "manifests")
+	for _, format := range []string{"json", "sarif"} {
+		t.Run(format, func(t *testing.T) {
+			base := filepath.Join(t.TempDir(), "base."+format)
+			if r := runCLI(t, "", "scan", manifests, "--format", format, "-o", base); r.code != 3 {
+				t.Fatalf("first scan: exit %d: %s", r.code, r.stderr)
+			}
+			r := runCLI(t, "", "scan", manifests, "--format", "json", "--baseline", base)
+			if r.code != 0 {
+				t.Fatalf("scan with baseline: exit %d, want 0: %s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, `"kind": "baseline"`) {
+				t.Error("suppressed findings are not marked in the JSON report")
+			}
+		})
+	}
+	r := runCLI(t, "", "scan", manifests, "--baseline", filepath.Join(demo, "manifests", "namespaces.yaml"))
+	if r.code != 1 || !strings.Contains(r.stderr, "baseline") {
+		t.Errorf("a baseline that is not a report: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -1,0 +1,28 @@
+/*
+Kubegrant finds risky Kubernetes RBAC grants and proves whether they were used.
+
+Usage:
+
+	kubegrant scan [PATH|-]... [flags]
+	kubegrant rules [--format text|json|markdown]
+	kubegrant version
+
+The static pass loads Roles, ClusterRoles, RoleBindings and
+ClusterRoleBindings from manifests (files, directories, '-' for stdin),
+resolves them into per-subject grants exactly as the Kubernetes RBAC
+authorizer does, and evaluates the embedded Rego catalogue. With
+--audit-log, the dynamic pass replays audit logs against the same grants
+to mark each finding exercised or never exercised, and runs the audit
+detections.
+
+# Exit codes
+
+	0  the scan ran and found nothing at or above --fail-on
+	1  runtime error: nothing usable loaded, output not writable, …
+	2  usage error
+	3  un-suppressed findings at or above --fail-on (in every format)
+
+Progress and warnings go to standard error; the report goes to standard
+output or to the file named by -o.
+*/
+package main

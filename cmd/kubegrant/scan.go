@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/kubegrant/kubegrant/detect"
+	"github.com/kubegrant/kubegrant/policies"
+	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+const scanUsage = `scan [PATH|-]... [flags]
+
+Scans RBAC manifests (files or directories, recursively: .yaml .yml .json;
+multi-document YAML, JSON, kind: List; '-' reads standard input) for risky
+grants. With --audit-log, also replays audit logs to prove which grants were
+used and runs the audit detections; with only --audit-log, runs the audit
+detections alone.`
+
+// scanConfig is the validated command line of `kubegrant scan`.
+type scanConfig struct {
+	paths          []string
+	auditLogs      []string
+	format         string
+	output         string
+	failOn         string
+	baseline       string
+	showSuppressed bool
+}
+
+func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
+	fs := newFlagSet("scan", scanUsage, io)
+	format := newEnum("text", "text", "json", "sarif")
+	failOn := newEnum("high", "critical", "high", "medium", "low", "info", "none")
+	cfg := &scanConfig{}
+	fs.StringArrayVar(&cfg.auditLogs, "audit-log", nil, "audit log file, directory, glob or '-' (repeatable; .gz ok): run the dynamic pass")
+	fs.Var(format, "format", "report format: "+format.choices())
+	fs.StringVarP(&cfg.output, "output", "o", "", "write the report to this file instead of standard output")
+	fs.Var(failOn, "fail-on", "exit 3 when an un-suppressed finding is at or above this severity: "+failOn.choices())
+	fs.StringVar(&cfg.baseline, "baseline", "", "a previous json or sarif report: findings already in it do not count for --fail-on")
+	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	cfg.paths = fs.Args()
+	cfg.format, cfg.failOn = format.String(), failOn.String()
+	return cfg, validateScan(cfg)
+}
+
+// validateScan holds every cross-flag rule of `scan`.
+func validateScan(cfg *scanConfig) error {
+	if len(cfg.paths) == 0 && len(cfg.auditLogs) == 0 {
+		return usageErrorf("scan needs a PATH (manifests) or --audit-log")
+	}
+	stdin := 0
+	for _, p := range append(slices.Clone(cfg.paths), cfg.auditLogs...) {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageErrorf("standard input ('-') can be read only once")
+	}
+	if cfg.showSuppressed && cfg.format != "text" {
+		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
+	}
+	return nil
+}
+
+func runScan(ctx context.Context, args []string, io stdio) error {
+	cfg, err := parseScanFlags(args, io)
+	if err != nil {
+		return err
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("finding the working directory: %w", err)
+	}
+	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
+	var graph *scanner.Graph
+	var static []reports.Finding
+	var rules []reports.Rule
+
+	if len(cfg.paths) > 0 {
+		start := time.Now()
+		inv, err := scanner.LoadManifests(cfg.paths, scanner.LoadOptions{Stdin: io.in, Root: root})
+		if err != nil {
+			return err
+		}
+		if len(inv.Roles)+len(inv.Bindings) == 0 && hasErrors(inv.Diagnostics) {
+			printDiagnostics(io, inv.Diagnostics)
+			return fmt.Errorf("no RBAC object could be loaded from %v", cfg.paths)
+		}
+		graph = scanner.Resolve(inv)
+		engine, err := policies.Load(ctx)
+		if err != nil {
+			return fmt.Errorf("loading policies: %w", err)
+		}
+		static, err = engine.Eval(ctx, graph)
+		if err != nil {
+			return fmt.Errorf("evaluating policies: %w", err)
+		}
+		rules = engine.Rules()
+		report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
+		fmt.Fprintf(io.err, "kubegrant: %d roles, %d bindings, %d grants resolved in %s; %d findings\n",
+			len(graph.Roles), len(graph.Bindings), len(graph.Grants), time.Since(start).Round(time.Millisecond), len(static))
+	}
+
+	if len(cfg.auditLogs) > 0 {
+		start := time.Now()
+		if graph == nil {
+			graph = &scanner.Graph{} // detections alone, without RBAC attribution
+		}
+		res, err := detect.Replay(ctx, cfg.auditLogs, graph, static, rules,
+			detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}})
+		if err != nil {
+			return err
+		}
+		rules = append(rules, res.Rules...)
+		static = append(static, res.Detections...)
+		report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
+		report.Summary.AuditEvents = res.Stats.Events
+		report.Summary.AuditErrors = res.Stats.Errors
+		if !res.Stats.First.IsZero() {
+			report.Summary.ObservedFrom = res.Stats.First.UTC().Format(time.RFC3339)
+			report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(io.err, "kubegrant: %d audit events (%d bad lines) replayed in %s; %d detections\n",
+			res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
+	}
+
+	report.Rules = rules
+	report.Findings = static
+	report.Finalize()
+	if cfg.baseline != "" {
+		if err := applyBaseline(cfg.baseline, report.Findings); err != nil {
+			return err
+		}
+		report.Finalize() // recount: baseline findings are now suppressed
+	}
+	printDiagnostics(io, report.Diagnostics)
+
+	if err := writeReport(cfg, io, report); err != nil {
+		return err
+	}
+	if failing(report.Findings, cfg.failOn) {
+		return errFindings
+	}
+	return nil
+}
+
+func hasErrors(diags []scanner.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == scanner.DiagError {
+			return true
+		}
+	}
+	return false
+}
+
+// printDiagnostics summarises diagnostics on stderr; the report has them all.
+func printDiagnostics(io stdio, diags []scanner.Diagnostic) {
+	const max = 10
+	for i, d := range diags {
+		if i == max {
+			fmt.Fprintf(io.err, "kubegrant: … and %d more diagnostics in the report\n", len(diags)-max)
+			break
+		}
+		fmt.Fprintf(io.err, "%s: %s\n", d.Severity, d.Message)
+	}
+}
+
+func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
+	w, err := reports.NewWriter(cfg.format, reports.Options{ShowSuppressed: cfg.showSuppressed})
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, report); err != nil {
+		return fmt.Errorf("writing %s report: %w", cfg.format, err)
+	}
+	if cfg.output == "" || cfg.output == "-" {
+		_, err = io.out.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(cfg.output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// failing reports whether an un-suppressed finding is at or above failOn.
+func failing(findings []reports.Finding, failOn string) bool {
+	if failOn == "none" {
+		return false
+	}
+	threshold := reports.Severity(failOn).Rank()
+	for _, f := range findings {
+		if f.Suppression == nil && f.Severity.Rank() >= threshold {
+			return true
+		}
+	}
+	return false
+}
+
+// detectionRules lists the audit detections' rules with default options.
+func detectionRules() []reports.Rule {
+	var rules []reports.Rule
+	for _, d := range detect.Detectors(detect.DetectOptions{}) {
+		rules = append(rules, d.Rule())
+	}
+	return rules
+}

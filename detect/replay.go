@@ -1,0 +1,432 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// ReplayOptions configure the dynamic pass.
+type ReplayOptions struct {
+	Stream StreamOptions
+	Detect DetectOptions
+	// EvidenceCap bounds the evidence kept per finding (default 10);
+	// ExerciseCount stays exact.
+	EvidenceCap int
+	// MaxMismatches bounds the reason/model mismatch diagnostics (default 20).
+	MaxMismatches int
+}
+
+// ReplayResult is what the dynamic pass adds to a report.
+type ReplayResult struct {
+	Stats Stats
+	// Detections are the findings of the audit detections.
+	Detections []reports.Finding
+	// Rules are the detections' rules.
+	Rules []reports.Rule
+	// Diagnostics are the stream's diagnostics plus reason/model mismatches.
+	Diagnostics []scanner.Diagnostic
+	// Attributed counts allowed RBAC requests whose reason named a binding,
+	// and Mismatches those where no grant of that binding in the model allows
+	// the request (the model and the log disagree).
+	Attributed, Mismatches int
+}
+
+// Replay streams the audit logs once, marks every static finding exercised
+// or not (through its Grant and its rule's ExercisedBy), and runs the audit
+// detections on the same pass. static findings are updated in place.
+//
+// A request exercises a finding when it was allowed by RBAC (requests allowed
+// by the Node authorizer or by system:masters are never attributed), its
+// effective identity (the impersonated user and groups when impersonating)
+// is covered by the grant's subject, the grant allows it with Kubernetes
+// RBAC semantics, and the finding's rule counts it as use. Impersonation,
+// escalation and binding are checks the apiserver makes without writing them
+// to the log: they are derived from the event (impersonatedUser, writes to
+// roles, roleRef of binding writes) and matched the same way.
+func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []reports.Finding, rules []reports.Rule, opts ReplayOptions) (*ReplayResult, error) {
+	if opts.EvidenceCap <= 0 {
+		opts.EvidenceCap = 10
+	}
+	if opts.MaxMismatches <= 0 {
+		opts.MaxMismatches = 20
+	}
+	r := newReplayer(g, static, rules, opts)
+	detectors := Detectors(opts.Detect)
+	res := &ReplayResult{}
+	stats, err := Stream(ctx, sources, opts.Stream, func(e *Event) error {
+		for _, d := range detectors {
+			d.Observe(e)
+		}
+		r.observe(e, res)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Stats = stats
+	res.Diagnostics = append(slices.Clone(stats.Diagnostics), r.diags...)
+	r.finish()
+	for _, d := range detectors {
+		res.Rules = append(res.Rules, d.Rule())
+		res.Detections = append(res.Detections, d.Findings()...)
+		if dr, ok := d.(DiagnosticReporter); ok {
+			res.Diagnostics = append(res.Diagnostics, dr.Diagnostics()...)
+		}
+	}
+	return res, nil
+}
+
+// tracked is a static finding the replay watches, with its usage so far.
+type tracked struct {
+	finding  *reports.Finding
+	patterns []rbacv1.PolicyRule
+	count    int
+	first    time.Time
+	last     time.Time
+	evidence []reports.Evidence
+}
+
+type replayer struct {
+	opts ReplayOptions
+	// byUser and byGroup index tracked findings by the user name or group
+	// their grant's subject covers (ServiceAccounts by their user name).
+	byUser  map[string][]*tracked
+	byGroup map[string][]*tracked
+	all     []*tracked
+	// bindingGrants indexes every grant of the model by binding, to check
+	// the reason annotation against the model.
+	bindingGrants map[scanner.Ref][]*scanner.Grant
+	diags         []scanner.Diagnostic
+	mismatches    int
+	seenTracked   map[*tracked]bool // scratch, reset per event
+}
+
+func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rule, opts ReplayOptions) *replayer {
+	patterns := make(map[string][]rbacv1.PolicyRule, len(rules))
+	for _, rule := range rules {
+		for _, p := range rule.ExercisedBy {
+			patterns[rule.ID] = append(patterns[rule.ID], rbacv1.PolicyRule{
+				Verbs: p.Verbs, APIGroups: p.APIGroups, Resources: p.Resources,
+				ResourceNames: p.ResourceNames, NonResourceURLs: p.NonResourceURLs,
+			})
+		}
+	}
+	r := &replayer{
+		opts:          opts,
+		byUser:        map[string][]*tracked{},
+		byGroup:       map[string][]*tracked{},
+		bindingGrants: map[scanner.Ref][]*scanner.Grant{},
+		seenTracked:   map[*tracked]bool{},
+	}
+	for i := range static {
+		f := &static[i]
+		if f.Grant == nil {
+			continue
+		}
+		t := &tracked{finding: f, patterns: patterns[f.RuleID]}
+		r.all = append(r.all, t)
+		s := f.Grant.Subject
+		switch s.Kind {
+		case scanner.KindUser:
+			r.byUser[s.Name] = append(r.byUser[s.Name], t)
+		case scanner.KindServiceAccount:
+			if s.Namespace != "" {
+				u := scanner.ServiceAccountUsername(s.Namespace, s.Name)
+				r.byUser[u] = append(r.byUser[u], t)
+			}
+		case scanner.KindGroup:
+			r.byGroup[s.Name] = append(r.byGroup[s.Name], t)
+		}
+	}
+	for i := range g.Grants {
+		gr := &g.Grants[i]
+		r.bindingGrants[gr.Binding] = append(r.bindingGrants[gr.Binding], gr)
+	}
+	return r
+}
+
+// candidates returns the tracked findings whose subject covers the user.
+func (r *replayer) candidates(user string, groups []string) []*tracked {
+	out := slices.Clone(r.byUser[user])
+	for _, grp := range groups {
+		out = append(out, r.byGroup[grp]...)
+	}
+	return out
+}
+
+// derived are the authorizer checks an event implies besides its own
+// request: escalate on role writes, bind on binding writes.
+func derived(e *Event, req scanner.Request) []scanner.Request {
+	if !req.ResourceRequest || req.APIGroup != rbacv1.GroupName || req.Subresource != "" {
+		return nil
+	}
+	switch req.Verb {
+	case "create", "update", "patch":
+	default:
+		return nil
+	}
+	switch req.Resource {
+	case "roles", "clusterroles":
+		esc := req
+		esc.Verb = "escalate"
+		return []scanner.Request{esc}
+	case "rolebindings", "clusterrolebindings":
+		ref, ok := roleRefOf(e)
+		if !ok {
+			return nil
+		}
+		b := scanner.Request{Verb: "bind", ResourceRequest: true, APIGroup: rbacv1.GroupName,
+			Name: ref.Name, Namespace: req.Namespace}
+		switch ref.Kind {
+		case scanner.KindRole:
+			b.Resource = "roles"
+		case scanner.KindClusterRole:
+			b.Resource = "clusterroles"
+		default:
+			return nil
+		}
+		return []scanner.Request{b}
+	}
+	return nil
+}
+
+// roleRefOf reads roleRef from a binding write's request (or response)
+// object; only RequestResponse/Request level events have it.
+func roleRefOf(e *Event) (rbacv1.RoleRef, bool) {
+	for _, raw := range []json.RawMessage{e.RequestObject, e.ResponseObject} {
+		if len(raw) == 0 {
+			continue
+		}
+		var obj struct {
+			RoleRef rbacv1.RoleRef `json:"roleRef"`
+		}
+		if json.Unmarshal(raw, &obj) == nil && obj.RoleRef.Name != "" {
+			return obj.RoleRef, true
+		}
+	}
+	return rbacv1.RoleRef{}, false
+}
+
+// impersonationChecks are the checks the impersonation filter made, as the
+// requestor: users/<name> (or serviceaccounts/<name> in the SA's
+// namespace) and groups/<group> per requested group. system:authenticated
+// and a ServiceAccount's own groups are added by the server, not asked for.
+func impersonationChecks(u *UserInfo) []scanner.Request {
+	check := func(res, name, ns string) scanner.Request {
+		return scanner.Request{Verb: "impersonate", ResourceRequest: true, Resource: res, Name: name, Namespace: ns}
+	}
+	var out []scanner.Request
+	if ns, name, ok := strings.Cut(strings.TrimPrefix(u.Username, "system:serviceaccount:"), ":"); ok && strings.HasPrefix(u.Username, "system:serviceaccount:") {
+		out = append(out, check("serviceaccounts", name, ns))
+	} else {
+		out = append(out, check("users", u.Username, ""))
+	}
+	for _, grp := range u.Groups {
+		if !strings.HasPrefix(grp, "system:") {
+			out = append(out, check("groups", grp, ""))
+		}
+	}
+	if u.UID != "" {
+		out = append(out, check("uids", u.UID, ""))
+	}
+	return out
+}
+
+// authorizedByRBAC tells whether RBAC (not the Node authorizer or the
+// system:masters short-circuit) allowed the event.
+func authorizedByRBAC(e *Event, groups []string) bool {
+	if !e.Allowed() {
+		return false
+	}
+	if reason, ok := e.Annotations[AnnotationReason]; ok {
+		return strings.HasPrefix(reason, "RBAC:")
+	}
+	// No annotations (old logs): everything but system:masters went through
+	// RBAC or the Node authorizer; kubelets hold no RBAC grant worth
+	// attributing, so both are excluded.
+	return !slices.Contains(groups, "system:masters") && !slices.Contains(groups, "system:nodes")
+}
+
+func (r *replayer) observe(e *Event, res *ReplayResult) {
+	clear(r.seenTracked)
+	if e.ImpersonatedUser != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
+		checks := impersonationChecks(e.ImpersonatedUser)
+		for _, t := range r.candidates(e.User.Username, e.User.Groups) {
+			for i := range checks {
+				if r.matches(t, &checks[i]) {
+					r.hit(t, e)
+					break
+				}
+			}
+		}
+	}
+	user, groups := e.Identity()
+	if !authorizedByRBAC(e, groups) {
+		return
+	}
+	req := e.Request()
+	r.crossCheck(e, &req, res)
+	reqs := append([]scanner.Request{req}, derived(e, req)...)
+	for _, t := range r.candidates(user, groups) {
+		for i := range reqs {
+			if r.matches(t, &reqs[i]) {
+				r.hit(t, e)
+				break
+			}
+		}
+	}
+}
+
+// impersonationDenied: the apiserver answers a refused impersonation with a
+// 403 before authorizing the request, so the event has no annotations.
+func impersonationDenied(e *Event) bool {
+	return e.ResponseStatus != nil && e.ResponseStatus.Code == 403 && e.Annotations[AnnotationDecision] == ""
+}
+
+// matches: the grant allows the request and the finding's rule counts it.
+func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
+	if !t.finding.Grant.Allows(req) {
+		return false
+	}
+	if len(t.patterns) == 0 {
+		return true
+	}
+	for i := range t.patterns {
+		if scanner.RuleAllows(&t.patterns[i], req) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *replayer) hit(t *tracked, e *Event) {
+	if r.seenTracked[t] {
+		return // one request counts once
+	}
+	r.seenTracked[t] = true
+	when := e.StageTimestamp
+	if when.IsZero() {
+		when = e.RequestReceived
+	}
+	t.count++
+	if t.first.IsZero() || when.Before(t.first) {
+		t.first = when
+	}
+	if when.After(t.last) {
+		t.last = when
+	}
+	if len(t.evidence) < r.opts.EvidenceCap {
+		t.evidence = append(t.evidence, EvidenceOf(e))
+	}
+}
+
+// crossCheck compares the binding the reason names with the model: some
+// grant of that binding must allow the request, or the model is not the one
+// the log was written against.
+func (r *replayer) crossCheck(e *Event, req *scanner.Request, res *ReplayResult) {
+	reason, ok := ParseReason(e.Annotations[AnnotationReason])
+	if !ok {
+		return
+	}
+	res.Attributed++
+	for _, gr := range r.bindingGrants[reason.Binding] {
+		if gr.Allows(req) {
+			return
+		}
+	}
+	res.Mismatches++
+	r.mismatches++
+	if r.mismatches <= r.opts.MaxMismatches {
+		r.diags = append(r.diags, scanner.Diagnostic{
+			Severity: scanner.DiagWarning,
+			Message: fmt.Sprintf("%s: the apiserver allowed %s by %s, but no rule of that binding in the scanned RBAC allows it (RBAC changed, or manifests are incomplete)",
+				e.Source, describeRequest(req), reason.Binding),
+			Location: e.Source,
+		})
+	}
+}
+
+func describeRequest(req *scanner.Request) string {
+	if !req.ResourceRequest {
+		return req.Verb + " " + req.Path
+	}
+	res := req.Resource
+	if req.Subresource != "" {
+		res += "/" + req.Subresource
+	}
+	if req.APIGroup != "" {
+		res += "." + req.APIGroup
+	}
+	return req.Verb + " " + res
+}
+
+// EvidenceOf is the reportable part of an event: identifiers, never bodies.
+func EvidenceOf(e *Event) reports.Evidence {
+	user, _ := e.Identity()
+	ev := reports.Evidence{
+		AuditID:   e.AuditID,
+		Time:      timestamp(e),
+		User:      user,
+		Verb:      e.Verb,
+		UserAgent: e.UserAgent,
+		Decision:  e.Annotations[AnnotationDecision],
+	}
+	if ev.Decision == "" {
+		if e.Allowed() {
+			ev.Decision = "allow"
+		} else {
+			ev.Decision = "forbid"
+		}
+	}
+	if len(e.SourceIPs) > 0 {
+		ev.SourceIP = e.SourceIPs[0]
+	}
+	if o := e.ObjectRef; o != nil {
+		ev.Resource = o.Resource
+		if o.Subresource != "" {
+			ev.Resource += "/" + o.Subresource
+		}
+		ev.Namespace, ev.Name = o.Namespace, o.Name
+	} else {
+		ev.Resource = strings.SplitN(e.RequestURI, "?", 2)[0]
+	}
+	return ev
+}
+
+func timestamp(e *Event) string {
+	t := e.StageTimestamp
+	if t.IsZero() {
+		t = e.RequestReceived
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// finish writes the usage onto the findings: every static finding gets
+// exercised true or false.
+func (r *replayer) finish() {
+	for _, t := range r.all {
+		f := t.finding
+		used := t.count > 0
+		f.Exercised = &used
+		f.ExerciseCount = t.count
+		if used {
+			f.FirstSeen = t.first.UTC().Format(time.RFC3339Nano)
+			f.LastSeen = t.last.UTC().Format(time.RFC3339Nano)
+			sort.SliceStable(t.evidence, func(i, j int) bool { return t.evidence[i].Time < t.evidence[j].Time })
+			f.Evidence = t.evidence
+		}
+	}
+}
