@@ -36,12 +36,16 @@
 //	    "kind", "name", "namespace",
 //	    "roleRef":  {"kind", "name", "namespace"},
 //	    "subjects": [{"kind", "name", "namespace"}]
-//	  }]
+//	  }],
+//	  "rules":      [{"apiGroups", …}],  // distinct rule contents
+//	  "ruleGrants": [[i, …]]             // ruleGrants[k]: the grants holding rules[k]
 //	}
 //
 // Arrays are never null. The per-subject grants of scanner.Graph are grouped
-// so that a binding with many subjects is matched once per rule: that keeps
-// evaluation linear in bindings × rules rather than in subjects.
+// so that a binding with many subjects is matched once per rule, and rules
+// match each distinct rule once (most bindings share a few roles) and join
+// to grants through ruleGrants: evaluation is linear in grants with a small
+// constant, and the cost of matching grows with distinct rules only.
 //
 // # Results and findings
 //

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/kubegrant/kubegrant/reports"
@@ -47,6 +48,11 @@ func buildInput(g *scanner.Graph) input {
 	seen := map[subjectSeen]int{}
 	var groups [][]int
 	var grants []any
+	// Unique rule contents: most bindings share a few roles, so rules
+	// match once per distinct rule and join to grants through ruleGrants.
+	ruleIndex := map[string]int{}
+	rules := []any{}
+	ruleGrants := [][]any{}
 	for gi := range g.Grants {
 		gr := &g.Grants[gi]
 		k := groupKey{
@@ -72,11 +78,20 @@ func buildInput(g *scanner.Graph) input {
 			if gr.AggregatedFrom != nil {
 				agg = refDoc(*gr.AggregatedFrom)
 			}
+			ri, ok := ruleIndex[k.rule]
+			if !ok {
+				ri = len(rules)
+				ruleIndex[k.rule] = ri
+				// Converted once and shared by every grant with this rule.
+				rules = append(rules, ruleValue(&gr.Rule))
+				ruleGrants = append(ruleGrants, nil)
+			}
+			ruleGrants[ri] = append(ruleGrants[ri], i)
 			grants = append(grants, map[string]any{
 				"binding":        refDoc(gr.Binding),
 				"role":           refDoc(gr.Role),
 				"scope":          gr.Scope,
-				"rule":           ruleDoc(&gr.Rule),
+				"rule":           rules[ri],
 				"subjects":       []any{},
 				"aggregatedFrom": agg,
 			})
@@ -103,9 +118,41 @@ func buildInput(g *scanner.Graph) input {
 		grants = []any{}
 	}
 	return input{
-		doc:    map[string]any{"grants": grants, "bindings": bindings},
+		doc: map[string]any{
+			"grants":     grants,
+			"bindings":   bindings,
+			"rules":      rules,
+			"ruleGrants": anySlices(ruleGrants),
+		},
 		groups: groups,
 	}
+}
+
+// ruleValue renders a rule directly as a Rego value, converted once and
+// shared by every grant that holds it.
+func ruleValue(r *rbacv1.PolicyRule) ast.Value {
+	list := func(l []string) *ast.Term {
+		terms := make([]*ast.Term, len(l))
+		for i, s := range l {
+			terms[i] = ast.StringTerm(s)
+		}
+		return ast.ArrayTerm(terms...)
+	}
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("apiGroups"), list(r.APIGroups)),
+		ast.Item(ast.StringTerm("resources"), list(r.Resources)),
+		ast.Item(ast.StringTerm("verbs"), list(r.Verbs)),
+		ast.Item(ast.StringTerm("resourceNames"), list(r.ResourceNames)),
+		ast.Item(ast.StringTerm("nonResourceURLs"), list(r.NonResourceURLs)),
+	)
+}
+
+func anySlices(in [][]any) []any {
+	out := make([]any, len(in))
+	for i, s := range in {
+		out[i] = s
+	}
+	return out
 }
 
 // roleRef names the role a binding refers to: a Role is looked up in the
@@ -120,16 +167,6 @@ func roleRef(b *scanner.Binding) scanner.Ref {
 
 func refDoc(r scanner.Ref) map[string]any {
 	return map[string]any{"kind": r.Kind, "name": r.Name, "namespace": r.Namespace}
-}
-
-func ruleDoc(r *rbacv1.PolicyRule) map[string]any {
-	return map[string]any{
-		"apiGroups":       nonNil(r.APIGroups),
-		"resources":       nonNil(r.Resources),
-		"verbs":           nonNil(r.Verbs),
-		"resourceNames":   nonNil(r.ResourceNames),
-		"nonResourceURLs": nonNil(r.NonResourceURLs),
-	}
 }
 
 // ruleKey renders a rule's content for grouping; \x00 and \x01 cannot occur

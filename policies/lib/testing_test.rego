@@ -26,5 +26,11 @@ binding_ref(scope, name) := {"kind": "ClusterRoleBinding", "name": name, "namesp
 
 binding_ref(scope, name) := {"kind": "RoleBinding", "name": name, "namespace": scope} if scope != ""
 
-# graph wraps grants into a whole input document.
-graph(grants) := {"grants": grants, "bindings": []}
+# graph wraps grants into a whole input document. Every grant gets its own
+# entry in rules: rules must not depend on the Go side's deduplication.
+graph(grants) := {
+	"grants": grants,
+	"bindings": [],
+	"rules": [g.rule | some g in grants],
+	"ruleGrants": [[i] | some i, _ in grants],
+}

@@ -44,8 +44,10 @@ auth_group := "authentication.k8s.io"
 targets := [["", "users"], ["", "groups"], ["", "serviceaccounts"], [auth_group, "uids"]]
 
 deny contains f if {
-	some i, g in input.grants
-	rbac.verb_matches(g.rule, "impersonate")
+	some k, rule in input.rules
+	rbac.verb_matches(rule, "impersonate")
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	what := array.concat(
 		[r |
 			some [group, r] in targets

@@ -34,9 +34,11 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	verbs := rbac.allowed_verbs(g.rule, "", "pods/attach", ["create", "get"])
+	some k, rule in input.rules
+	verbs := rbac.allowed_verbs(rule, "", "pods/attach", ["create", "get"])
 	count(verbs) > 0
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g, verbs)
 }
 

@@ -38,9 +38,11 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	verbs := rbac.allowed_verbs(g.rule, "", "pods/exec", ["create", "get"])
+	some k, rule in input.rules
+	verbs := rbac.allowed_verbs(rule, "", "pods/exec", ["create", "get"])
 	count(verbs) > 0
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g, verbs)
 }
 

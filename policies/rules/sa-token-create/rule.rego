@@ -33,8 +33,10 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	rbac.allows(g.rule, "", "serviceaccounts/token", "create")
+	some k, rule in input.rules
+	rbac.allows(rule, "", "serviceaccounts/token", "create")
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g)
 }
 

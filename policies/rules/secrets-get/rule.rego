@@ -35,8 +35,10 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	rbac.allows(g.rule, "", "secrets", "get")
+	some k, rule in input.rules
+	rbac.allows(rule, "", "secrets", "get")
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g)
 }
 

@@ -33,9 +33,11 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some i, g in input.grants
-	verbs := rbac.allowed_verbs(g.rule, "", "secrets", ["list", "watch"])
+	some k, rule in input.rules
+	verbs := rbac.allowed_verbs(rule, "", "secrets", ["list", "watch"])
 	count(verbs) > 0
+	some i in input.ruleGrants[k]
+	g := input.grants[i]
 	f := finding(i, g, concat(", ", verbs))
 }
 
