@@ -39,6 +39,19 @@ type ReplayResult struct {
 	// and Mismatches those where no grant of that binding in the model allows
 	// the request (the model and the log disagree).
 	Attributed, Mismatches int
+
+	usage *usage
+}
+
+// SuggestedRoles renders least-privilege Roles and ClusterRoles, with their
+// bindings, covering exactly what each directly bound user and
+// ServiceAccount did in the observed window (multi-document YAML).
+func (res *ReplayResult) SuggestedRoles() ([]byte, error) {
+	window := "no events observed"
+	if !res.Stats.First.IsZero() {
+		window = fmt.Sprintf("from %s to %s (%d events)", res.Stats.First.UTC().Format(time.RFC3339), res.Stats.Last.UTC().Format(time.RFC3339), res.Stats.Events)
+	}
+	return res.usage.RolesYAML(window)
 }
 
 // Replay streams the audit logs once, marks every static finding exercised
@@ -62,7 +75,7 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	}
 	r := newReplayer(g, static, rules, opts)
 	detectors := Detectors(opts.Detect)
-	res := &ReplayResult{}
+	res := &ReplayResult{usage: newUsage(g)}
 	stats, err := Stream(ctx, sources, opts.Stream, func(e *Event) error {
 		for _, d := range detectors {
 			d.Observe(e)
@@ -276,6 +289,7 @@ func (r *replayer) observe(e *Event, res *ReplayResult) {
 	}
 	req := e.Request()
 	r.crossCheck(e, &req, res)
+	res.usage.record(user, &req)
 	reqs := append([]scanner.Request{req}, derived(e, req)...)
 	for _, t := range r.candidates(user, groups) {
 		for i := range reqs {

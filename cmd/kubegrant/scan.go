@@ -31,6 +31,7 @@ type scanConfig struct {
 	failOn         string
 	baseline       string
 	showSuppressed bool
+	suggestRoles   string
 }
 
 func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
@@ -44,6 +45,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.Var(failOn, "fail-on", "exit 3 when an un-suppressed finding is at or above this severity: "+failOn.choices())
 	fs.StringVar(&cfg.baseline, "baseline", "", "a previous json or sarif report: findings already in it do not count for --fail-on")
 	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
+	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did to this file (YAML)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -65,6 +67,9 @@ func validateScan(cfg *scanConfig) error {
 	}
 	if stdin > 1 {
 		return usageErrorf("standard input ('-') can be read only once")
+	}
+	if cfg.suggestRoles != "" && (len(cfg.auditLogs) == 0 || len(cfg.paths) == 0) {
+		return usageErrorf("--suggest-roles needs both manifests (PATH) and --audit-log")
 	}
 	if cfg.showSuppressed && cfg.format != "text" {
 		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
@@ -129,6 +134,15 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		if !res.Stats.First.IsZero() {
 			report.Summary.ObservedFrom = res.Stats.First.UTC().Format(time.RFC3339)
 			report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
+		}
+		if cfg.suggestRoles != "" {
+			data, err := res.SuggestedRoles()
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(cfg.suggestRoles, data, 0o644); err != nil {
+				return fmt.Errorf("writing suggested roles: %w", err)
+			}
 		}
 		fmt.Fprintf(io.err, "kubegrant: %d audit events (%d bad lines) replayed in %s; %d detections\n",
 			res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
