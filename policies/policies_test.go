@@ -210,7 +210,7 @@ deny contains {"grant": 0, "msg": "m"} if false
 		{"slug does not match package", "slug: some-rule", "slug: other-rule", "does not match slug"},
 		{"bad slug", "slug: some-rule", "slug: Some_Rule", "custom.slug"},
 		{"missing title", "# title: T\n", "", "title is missing"},
-		{"unknown key", "#   references: [x]", "#   refrences: [x]", "not a known key"},
+		{"unknown key", "#   references: [x]", "#   refrences: [x]", "not a known key"}, //nolint:misspell // the typo is the test case
 		{"bad kind", "#   references: [x]", "#   references: [x]\n#   kind: bogus", "custom.kind"},
 		{"tags not strings", "tags: [T1078]", "tags: [1]", "custom.tags"},
 		{"no metadata", "# METADATA", "# nothing", "no package-scoped # METADATA"},

@@ -5,8 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-
-	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // Writer renders a Report in one output format. Writers never change the
@@ -75,9 +73,4 @@ func ruleIndex(rules []Rule) map[string]*Rule {
 		m[rules[i].ID] = &rules[i]
 	}
 	return m
-}
-
-// isZeroSource reports whether a source says nothing at all.
-func isZeroSource(s scanner.Source) bool {
-	return s == scanner.Source{}
 }

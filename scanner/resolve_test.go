@@ -332,7 +332,7 @@ func TestResolveDeterministic(t *testing.T) {
 		}
 		var roles []string
 		for _, r := range g.Roles {
-			roles = append(roles, r.Ref.String())
+			roles = append(roles, r.String())
 		}
 		if diff := cmp.Diff([]string{"ClusterRole/a", "ClusterRole/agg", "ClusterRole/b"}, roles); diff != "" {
 			t.Errorf("order %v: roles mismatch (-want +got):\n%s", order, diff)
