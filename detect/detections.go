@@ -40,7 +40,7 @@ type DetectOptions struct {
 	// them are not tracked by KGD26 either.
 	TokenRequestAllow []string
 	// SecretReaderAllow are the identities whose Secret reads never count for
-	// KGD02 and KGD03 (default DefaultSecretReaderAllow).
+	// KGD02, KGD03, KGD04 and KGD05 (default DefaultSecretReaderAllow).
 	SecretReaderAllow []string
 	// SecretNameAllow are Secret names ignored by KGD02 (default
 	// "sh.helm.release.*": Helm reads every release Secret).
@@ -85,6 +85,54 @@ type DetectOptions struct {
 	// EventDeleteAllow are callers that delete events as part of their job
 	// (default DefaultEventDeleteAllow).
 	EventDeleteAllow []string
+
+	// ScriptingAgents are user-agent globs of scripting HTTP clients whose
+	// Secret reads KGD05 reports, matched case-insensitively against the
+	// whole user agent (default DefaultScriptingAgents).
+	ScriptingAgents []string
+	// SequenceWindow is how soon after an RBAC change a workload change by
+	// the same identity makes a KGD15 sequence (default 5 minutes);
+	// SequenceAllow the identities never tracked (default
+	// DefaultSequenceAllow).
+	SequenceWindow time.Duration
+	SequenceAllow  []string
+	// ControllerServiceAccounts are ServiceAccount-name globs KGD16 treats
+	// as controllers (default "*controller*"); ControllerPodAllow the
+	// callers that may create kube-system pods running as them (default
+	// DefaultControllerPodAllow).
+	ControllerServiceAccounts []string
+	ControllerPodAllow        []string
+	// SelfReviewAgentAllow are user-agent globs whose self-subject reviews
+	// by ServiceAccounts and nodes KGD18 accepts besides the client-go
+	// default agents (default none).
+	SelfReviewAgentAllow []string
+	// CSRAllow are callers that create and approve CertificateSigningRequests
+	// as part of their job (default DefaultCSRAllow).
+	CSRAllow []string
+	// WebhookWriterAllow are callers that write admission webhook
+	// configurations and policies by design (default
+	// DefaultWebhookWriterAllow).
+	WebhookWriterAllow []string
+	// SensitiveConfigMaps are "namespace/name" globs of ConfigMaps whose
+	// changes KGD21 reports (default DefaultSensitiveConfigMaps);
+	// ConfigMapWriterAllow the callers that may change them (default
+	// DefaultConfigMapWriterAllow).
+	SensitiveConfigMaps  []string
+	ConfigMapWriterAllow []string
+	// ForbiddenBurstThreshold distinct request paths denied to one user and
+	// source IP within ForbiddenBurstWindow make a KGD24 enumeration burst
+	// (default 10 in 5 minutes). ForbiddenAllow are callers KGD24 ignores
+	// (default none).
+	ForbiddenBurstThreshold int
+	ForbiddenBurstWindow    time.Duration
+	ForbiddenAllow          []string
+	// UserAgentBaseline is the start of the log during which KGD24 learns
+	// user agents: a user agent first seen after it, with a denied request,
+	// is new (default 1 hour).
+	UserAgentBaseline time.Duration
+	// ServiceExposeAllow are callers whose NodePort and LoadBalancer
+	// Services KGD25 does not report (default none).
+	ServiceExposeAllow []string
 
 	// TokenUseWindow is how long after minting a token's uses are linked to
 	// its mint (default 48 hours, the longest bound-token lifetime kubelet
@@ -161,6 +209,77 @@ var DefaultEventDeleteAllow = []string{
 	"system:serviceaccount:kube-system:generic-garbage-collector",
 }
 
+// DefaultScriptingAgents are scripting HTTP clients and offensive
+// distributions (Elastic's scripting-client Secret access rule), as
+// lowercase globs over the whole user agent.
+var DefaultScriptingAgents = []string{
+	"curl/*", "wget/*", "python-requests/*", "python-urllib*", "python-httpx/*", "python/*", "aiohttp/*",
+	"go-http-client/*", "httpie/*", "postmanruntime/*", "libwww-perl/*", "axios/*", "node-fetch/*",
+	"*powershell*", "*kali*",
+}
+
+// DefaultSequenceAllow are control-plane identities whose RBAC and
+// workload writes are routine.
+var DefaultSequenceAllow = []string{
+	"system:apiserver",
+	"system:kube-controller-manager",
+	"system:kube-scheduler",
+	"system:serviceaccount:kube-system:*",
+	"eks:*",
+}
+
+// DefaultControllerPodAllow are the callers that create kube-system pods
+// running as controller ServiceAccounts: the workload controllers and the
+// kubelet (mirror pods).
+var DefaultControllerPodAllow = []string{
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*controller*",
+	"system:node:*",
+}
+
+// DefaultCSRAllow are the identities that create and approve
+// CertificateSigningRequests in normal operation: kubelets (and their
+// bootstrap tokens), the controller manager and kube-system controllers,
+// and the EKS control plane.
+var DefaultCSRAllow = []string{
+	"system:node:*",
+	"system:bootstrap:*",
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*",
+	"eks:*",
+}
+
+// DefaultWebhookWriterAllow are the operators that install or patch their
+// own admission webhooks (cert-manager's CA injector, Gatekeeper, Kyverno,
+// Istio, Linkerd) and the control plane.
+var DefaultWebhookWriterAllow = []string{
+	"system:apiserver",
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*",
+	"system:serviceaccount:*:cert-manager*",
+	"system:serviceaccount:gatekeeper-system:*",
+	"system:serviceaccount:*:kyverno*",
+	"system:serviceaccount:istio-system:*",
+	"system:serviceaccount:linkerd:*",
+	"eks:*",
+}
+
+// DefaultSensitiveConfigMaps are the cluster DNS configurations (CoreDNS,
+// kube-dns, AKS coredns-custom) and the EKS aws-auth mapping.
+var DefaultSensitiveConfigMaps = []string{
+	"kube-system/coredns",
+	"kube-system/coredns-custom",
+	"kube-system/kube-dns",
+	"kube-system/aws-auth",
+}
+
+// DefaultConfigMapWriterAllow are the managed-platform identities that
+// maintain the sensitive ConfigMaps.
+var DefaultConfigMapWriterAllow = []string{
+	"eks:*",
+	"system:addon-manager",
+}
+
 func orDefault(v, def []string) []string {
 	if v == nil {
 		return def
@@ -178,6 +297,26 @@ func (o DetectOptions) withDefaults() DetectOptions {
 	o.RoleWriterAllow = orDefault(o.RoleWriterAllow, DefaultRoleWriterAllow)
 	o.AnonymousPathAllow = orDefault(o.AnonymousPathAllow, []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/"})
 	o.EventDeleteAllow = orDefault(o.EventDeleteAllow, DefaultEventDeleteAllow)
+	o.ScriptingAgents = orDefault(o.ScriptingAgents, DefaultScriptingAgents)
+	o.SequenceAllow = orDefault(o.SequenceAllow, DefaultSequenceAllow)
+	o.ControllerServiceAccounts = orDefault(o.ControllerServiceAccounts, []string{"*controller*"})
+	o.ControllerPodAllow = orDefault(o.ControllerPodAllow, DefaultControllerPodAllow)
+	o.CSRAllow = orDefault(o.CSRAllow, DefaultCSRAllow)
+	o.WebhookWriterAllow = orDefault(o.WebhookWriterAllow, DefaultWebhookWriterAllow)
+	o.SensitiveConfigMaps = orDefault(o.SensitiveConfigMaps, DefaultSensitiveConfigMaps)
+	o.ConfigMapWriterAllow = orDefault(o.ConfigMapWriterAllow, DefaultConfigMapWriterAllow)
+	if o.SequenceWindow <= 0 {
+		o.SequenceWindow = 5 * time.Minute
+	}
+	if o.ForbiddenBurstThreshold <= 0 {
+		o.ForbiddenBurstThreshold = 10
+	}
+	if o.ForbiddenBurstWindow <= 0 {
+		o.ForbiddenBurstWindow = 5 * time.Minute
+	}
+	if o.UserAgentBaseline <= 0 {
+		o.UserAgentBaseline = time.Hour
+	}
 	if o.SecretBurstThreshold <= 0 {
 		o.SecretBurstThreshold = 3
 	}
@@ -210,6 +349,8 @@ func Detectors(opts DetectOptions) []Detector {
 		newTokenRequestDetector(o),
 		newSecretBurstDetector(o),
 		newSecretListDetector(o),
+		newSecretNodeOrSADetector(o),
+		newSecretScriptingDetector(o),
 		newPodTokenDetector(o),
 		newExecDetector(o),
 		newEphemeralDetector(o),
@@ -219,8 +360,16 @@ func Detectors(opts DetectOptions) []Detector {
 		newClusterAdminBindingDetector(o),
 		newRBACWriteBySADetector(o),
 		newWildcardRoleDetector(o),
+		newRBACThenWorkloadDetector(o),
+		newControllerSAPodDetector(o),
 		newPrivilegedPodDetector(o),
+		newSelfReviewDetector(o),
+		newCSRDetector(o),
+		newWebhookDetector(o),
+		newSensitiveConfigMapDetector(o),
 		newAnonymousDetector(o),
+		newForbiddenDetector(o),
+		newExposedServiceDetector(o),
 		newEventsDeletedDetector(o),
 		newMintedTokenUseDetector(o),
 	}

@@ -34,6 +34,7 @@ var falcoToKubegrant = map[string]string{
 	"Attach/Exec Pod":                   "KGD07",
 	"Attach to cluster-admin Role":      "KGD12",
 	"ClusterRole With Wildcard Created": "KGD14",
+	"Create NodePort Service":           "KGD25",
 }
 
 // falcoExpected reads falco_k8s_audit_tests.yaml: trace file → the
