@@ -392,6 +392,7 @@ func FuzzDetectorBodies(f *testing.F) {
 		for _, target := range []struct{ group, res, sub string }{
 			{"", "pods", ""}, {"batch", "cronjobs", ""}, {"apps", "deployments", ""}, {rbacGroup, "clusterrolebindings", ""},
 			{rbacGroup, "roles", ""}, {"", "pods", "exec"}, {"", "nodes", "proxy"},
+			{"", "services", ""}, {"certificates.k8s.io", "certificatesigningrequests", ""}, {"", "configmaps", ""},
 		} {
 			events = append(events, ev(evo{user: "fuzz", verb: "create", group: target.group, res: target.res, sub: target.sub, ns: "n", name: "x", uri: uri, req: body, resp: body}))
 		}
