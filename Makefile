@@ -1,4 +1,5 @@
 # kubegrant — build, demo, tests, lint, benchmarks.
+SHELL       := /bin/bash
 GO          ?= go
 BIN         := bin/kubegrant
 BENCH_DATA  ?= /tmp/bench-data
@@ -6,7 +7,7 @@ GEN         := ../shared/bench/gen.py
 GOLANGCI    := $(shell $(GO) env GOPATH)/bin/golangci-lint
 GOLANGCI_VERSION := v2.6.2
 
-.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data generate check-generated clean
+.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean
 
 all: build
 
@@ -49,18 +50,29 @@ fuzz:
 
 bench-data:
 	@test -f $(BENCH_DATA)/small/truth/ground-truth.json || python3 $(GEN) --scale small --out $(BENCH_DATA)/small
-	@test -f $(BENCH_DATA)/medium/audit/audit.log || python3 $(GEN) --scale medium --out $(BENCH_DATA)/medium
-	@test -f $(BENCH_DATA)/large/manifests/all.yaml || python3 $(GEN) --scale large --no-audit --out $(BENCH_DATA)/large
+	@test -f $(BENCH_DATA)/medium/truth/ground-truth.json || python3 $(GEN) --scale medium --out $(BENCH_DATA)/medium
+	@test -f $(BENCH_DATA)/large/truth/ground-truth.json || python3 $(GEN) --scale large --no-audit --out $(BENCH_DATA)/large
 
-## bench: generate gen.py data (small, medium, large --no-audit) and print scan and replay figures.
+# TIMED prints wall time and peak RSS (GNU time) when available.
+TIMED := $(shell test -x /usr/bin/time && echo '/usr/bin/time -f "  wall %es  peak RSS %MkB"')
+
+## bench: generate gen.py data (small, medium, large --no-audit) and print scan and replay figures and accuracy.
 bench: build bench-data
 	KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
-	@for s in medium large; do \
-	  echo "== static scan, $$s"; \
-	  /usr/bin/time -f "wall %es  maxrss %MkB" ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none; \
+	@for s in small medium large; do \
+	  echo "== static scan, $$s ($$(grep -c '^kind: .*Binding$$' $(BENCH_DATA)/$$s/manifests/all.yaml) bindings)"; \
+	  $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none; \
 	done
-	@echo "== dynamic pass, medium (1M audit lines)"
-	@/usr/bin/time -f "wall %es  maxrss %MkB" ./$(BIN) scan $(BENCH_DATA)/medium/manifests/all.yaml --audit-log $(BENCH_DATA)/medium/audit/audit.log --format json -o /tmp/kubegrant-medium-audit.json --fail-on none
+	@for s in small medium; do \
+	  echo "== static + dynamic pass, $$s ($$(du -h $(BENCH_DATA)/$$s/audit/audit.log | cut -f1) audit log): peak RSS must not grow with the log"; \
+	  $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --audit-log $(BENCH_DATA)/$$s/audit/audit.log --format json -o /tmp/kubegrant-$$s-audit.json --fail-on none; \
+	done
+	@echo "== accuracy against gen.py ground truth"
+	@KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -count=1 -run TestAccuracyGenerated -v ./cmd/kubegrant | grep -E 'static:|dynamic:|^(ok|FAIL|---)'
+
+## accuracy: compare with gen.py's ground truth on small and medium (precision and recall must be 1.0).
+accuracy: bench-data
+	KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -count=1 -run TestAccuracyGenerated -v ./cmd/kubegrant
 
 ## generate: regenerate docs/rules.md from the policies' metadata.
 generate: build

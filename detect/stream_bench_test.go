@@ -5,16 +5,32 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
-const benchLog = "/tmp/bench-data/small/audit/audit.log"
+// benchLog is gen.py's audit log: the medium one (1M lines, 1.17 GB) when
+// `make bench` has generated it under $KUBEGRANT_BENCH_DATA, else the small one.
+var benchLog = func() string {
+	if d := os.Getenv("KUBEGRANT_BENCH_DATA"); d != "" {
+		if p := filepath.Join(d, "medium", "audit", "audit.log"); fileExists(p) {
+			return p
+		}
+		return filepath.Join(d, "small", "audit", "audit.log")
+	}
+	return "/tmp/bench-data/small/audit/audit.log"
+}()
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 func benchFile(b *testing.B) int64 {
 	b.Helper()
 	fi, err := os.Stat(benchLog)
 	if err != nil {
-		b.Skip("no bench data; python3 /work/shared/bench/gen.py --scale small")
+		b.Skip("no bench data; python3 ../shared/bench/gen.py --scale small")
 	}
 	return fi.Size()
 }
@@ -25,8 +41,9 @@ func BenchmarkStream(b *testing.B) {
 	size := benchFile(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
+	n := 0
 	for b.Loop() {
-		n := 0
+		n = 0
 		if _, err := Stream(context.Background(), []string{benchLog}, StreamOptions{}, func(*Event) error { n++; return nil }); err != nil {
 			b.Fatal(err)
 		}
@@ -34,6 +51,7 @@ func BenchmarkStream(b *testing.B) {
 			b.Fatal("no events")
 		}
 	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // BenchmarkPlainDecode is the baseline: encoding/json line by line into a
