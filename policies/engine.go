@@ -136,11 +136,7 @@ func (e *Engine) Rules() []reports.Rule {
 // findings, one per (grant, subject) or (binding, subject), sorted.
 func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) ([]reports.Finding, error) {
 	in := buildInput(g)
-	v, err := ast.InterfaceToValue(in.doc)
-	if err != nil {
-		return nil, fmt.Errorf("converting policy input: %w", err)
-	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(v))
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(in.doc))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating policies: %w", err)
 	}

@@ -16,7 +16,11 @@ import (
 // input is the policy input document and the index that maps its entries
 // back to the Graph.
 type input struct {
-	doc map[string]any
+	// doc is the input document, built directly as a Rego value: the
+	// grants of a large cluster make a document of millions of terms, and
+	// going through map[string]any and ast.InterfaceToValue doubled both
+	// the time and the memory of a scan.
+	doc ast.Value
 	// groups[i] lists, for input.grants[i].subjects[j], the index of the
 	// scanner.Grant in g.Grants.
 	groups [][]int
@@ -32,7 +36,7 @@ type groupKey struct {
 	scope         string
 	ruleSource    scanner.Source
 	aggregated    scanner.Ref
-	rule          string
+	rule          int // index into the distinct rules
 	occurrence    int
 }
 
@@ -41,27 +45,101 @@ type subjectSeen struct {
 	subject scanner.Ref
 }
 
+// terms interns the terms the document repeats: strings, references and
+// rules are built once and shared by every entry that holds them (terms are
+// immutable once built).
+type terms struct {
+	strings map[string]*ast.Term
+	refs    map[scanner.Ref]*ast.Term
+}
+
+var (
+	keyKind, keyName, keyNamespace = ast.StringTerm("kind"), ast.StringTerm("name"), ast.StringTerm("namespace")
+	keyBinding, keyRole, keyScope  = ast.StringTerm("binding"), ast.StringTerm("role"), ast.StringTerm("scope")
+	keyRule, keySubjects, keyAgg   = ast.StringTerm("rule"), ast.StringTerm("subjects"), ast.StringTerm("aggregatedFrom")
+	keyRoleRef                     = ast.StringTerm("roleRef")
+)
+
+func (t *terms) str(s string) *ast.Term {
+	if v, ok := t.strings[s]; ok {
+		return v
+	}
+	v := ast.StringTerm(s)
+	t.strings[s] = v
+	return v
+}
+
+func (t *terms) ref(r scanner.Ref) *ast.Term {
+	if v, ok := t.refs[r]; ok {
+		return v
+	}
+	v := ast.ObjectTerm(
+		ast.Item(keyKind, t.str(r.Kind)),
+		ast.Item(keyName, t.str(r.Name)),
+		ast.Item(keyNamespace, t.str(r.Namespace)),
+	)
+	t.refs[r] = v
+	return v
+}
+
 // buildInput groups the flattened per-subject grants by (binding, rule) and
 // renders the input document described in doc.go. Arrays are never null.
 func buildInput(g *scanner.Graph) input {
+	t := &terms{strings: map[string]*ast.Term{}, refs: map[scanner.Ref]*ast.Term{}}
+	// Grant groups never span bindings, and the resolver emits each
+	// binding's grants together: group within each run of one binding with
+	// small maps rather than hashing every grant's binding and sources into
+	// maps of the whole graph. A binding that comes back after another
+	// (a hand-built Graph) falls back to grouping over the whole graph.
+	type bindingID struct {
+		ref scanner.Ref
+		src scanner.Source
+	}
 	index := map[groupKey]int{}
 	seen := map[subjectSeen]int{}
-	var groups [][]int
-	var grants []any
+	done := map[bindingID]bool{}
+	global := false
+	var cur bindingID
+	groups := make([][]int, 0, len(g.Grants)/2)
+	first := make([]int, 0, len(g.Grants)/2)     // first[i]: a member of groups[i], for its shared fields
+	groupRule := make([]int, 0, len(g.Grants)/2) // groupRule[i]: the rule index of groups[i]
 	// Unique rule contents: most bindings share a few roles, so rules
 	// match once per distinct rule and join to grants through ruleGrants.
 	ruleIndex := map[string]int{}
-	rules := []any{}
-	ruleGrants := [][]any{}
+	var rules []*ast.Term
+	var ruleGrants [][]*ast.Term
+	var key strings.Builder
 	for gi := range g.Grants {
 		gr := &g.Grants[gi]
+		key.Reset()
+		writeRuleKey(&key, &gr.Rule)
+		ri, ok := ruleIndex[key.String()]
+		if !ok {
+			ri = len(rules)
+			ruleIndex[key.String()] = ri
+			rules = append(rules, ast.NewTerm(ruleValue(t, &gr.Rule)))
+			ruleGrants = append(ruleGrants, nil)
+		}
+		if id := (bindingID{gr.Binding, gr.BindingSource}); !global && (gi == 0 || id != cur) {
+			if done[id] {
+				global = true
+			} else {
+				if gi > 0 {
+					done[cur] = true
+				}
+				cur = id
+				clear(index)
+				clear(seen)
+			}
+		}
 		k := groupKey{
-			binding:       gr.Binding,
-			bindingSource: gr.BindingSource,
-			role:          gr.Role,
-			scope:         gr.Scope,
-			ruleSource:    gr.RuleSource,
-			rule:          ruleKey(&gr.Rule),
+			role:       gr.Role,
+			scope:      gr.Scope,
+			ruleSource: gr.RuleSource,
+			rule:       ri,
+		}
+		if global {
+			k.binding, k.bindingSource = gr.Binding, gr.BindingSource
 		}
 		if gr.AggregatedFrom != nil {
 			k.aggregated = *gr.AggregatedFrom
@@ -74,69 +152,70 @@ func buildInput(g *scanner.Graph) input {
 			i = len(groups)
 			index[k] = i
 			groups = append(groups, nil)
-			var agg any
-			if gr.AggregatedFrom != nil {
-				agg = refDoc(*gr.AggregatedFrom)
-			}
-			ri, ok := ruleIndex[k.rule]
-			if !ok {
-				ri = len(rules)
-				ruleIndex[k.rule] = ri
-				// Converted once and shared by every grant with this rule.
-				rules = append(rules, ruleValue(&gr.Rule))
-				ruleGrants = append(ruleGrants, nil)
-			}
-			ruleGrants[ri] = append(ruleGrants[ri], i)
-			grants = append(grants, map[string]any{
-				"binding":        refDoc(gr.Binding),
-				"role":           refDoc(gr.Role),
-				"scope":          gr.Scope,
-				"rule":           rules[ri],
-				"subjects":       []any{},
-				"aggregatedFrom": agg,
-			})
+			first = append(first, gi)
+			groupRule = append(groupRule, ri)
+			ruleGrants[ri] = append(ruleGrants[ri], ast.InternedTerm(i))
 		}
 		groups[i] = append(groups[i], gi)
-		doc := grants[i].(map[string]any)
-		doc["subjects"] = append(doc["subjects"].([]any), refDoc(gr.Subject.Ref))
 	}
-	bindings := make([]any, 0, len(g.Bindings))
-	for _, b := range g.Bindings {
-		subjects := make([]any, 0, len(b.Subjects))
-		for _, s := range b.Subjects {
-			subjects = append(subjects, refDoc(s.Ref))
+	grants := make([]*ast.Term, len(groups))
+	for i, members := range groups {
+		gr := &g.Grants[first[i]]
+		subjects := make([]*ast.Term, len(members))
+		for j, gi := range members {
+			subjects[j] = t.ref(g.Grants[gi].Subject.Ref)
 		}
-		bindings = append(bindings, map[string]any{
-			"kind":      b.Kind,
-			"name":      b.Name,
-			"namespace": b.Namespace,
-			"roleRef":   refDoc(roleRef(b)),
-			"subjects":  subjects,
-		})
+		agg := ast.InternedNullTerm
+		if gr.AggregatedFrom != nil {
+			agg = t.ref(*gr.AggregatedFrom)
+		}
+		grants[i] = ast.ObjectTerm(
+			ast.Item(keyBinding, t.ref(gr.Binding)),
+			ast.Item(keyRole, t.ref(gr.Role)),
+			ast.Item(keyScope, t.str(gr.Scope)),
+			ast.Item(keyRule, rules[groupRule[i]]),
+			ast.Item(keySubjects, ast.ArrayTerm(subjects...)),
+			ast.Item(keyAgg, agg),
+		)
 	}
-	if grants == nil {
-		grants = []any{}
+	bindings := make([]*ast.Term, len(g.Bindings))
+	for i, b := range g.Bindings {
+		subjects := make([]*ast.Term, len(b.Subjects))
+		for j, s := range b.Subjects {
+			subjects[j] = t.ref(s.Ref)
+		}
+		bindings[i] = ast.ObjectTerm(
+			ast.Item(keyKind, t.str(b.Kind)),
+			ast.Item(keyName, t.str(b.Name)),
+			ast.Item(keyNamespace, t.str(b.Namespace)),
+			ast.Item(keyRoleRef, t.ref(roleRef(b))),
+			ast.Item(keySubjects, ast.ArrayTerm(subjects...)),
+		)
+	}
+	rg := make([]*ast.Term, len(ruleGrants))
+	for i, l := range ruleGrants {
+		rg[i] = ast.ArrayTerm(l...)
 	}
 	return input{
-		doc: map[string]any{
-			"grants":     grants,
-			"bindings":   bindings,
-			"rules":      rules,
-			"ruleGrants": anySlices(ruleGrants),
-		},
+		doc: ast.NewObject(
+			ast.Item(ast.StringTerm("grants"), ast.ArrayTerm(grants...)),
+			ast.Item(ast.StringTerm("bindings"), ast.ArrayTerm(bindings...)),
+			ast.Item(ast.StringTerm("rules"), ast.ArrayTerm(rules...)),
+			ast.Item(ast.StringTerm("ruleGrants"), ast.ArrayTerm(rg...)),
+		),
 		groups: groups,
 	}
 }
 
-// ruleValue renders a rule directly as a Rego value, converted once and
-// shared by every grant that holds it.
-func ruleValue(r *rbacv1.PolicyRule) ast.Value {
+// ruleValue renders a rule as a Rego value, built once and shared by every
+// grant that holds it.
+func ruleValue(t *terms, r *rbacv1.PolicyRule) ast.Value {
 	list := func(l []string) *ast.Term {
-		terms := make([]*ast.Term, len(l))
+		ts := make([]*ast.Term, len(l))
 		for i, s := range l {
-			terms[i] = ast.StringTerm(s)
+			ts[i] = t.str(s)
 		}
-		return ast.ArrayTerm(terms...)
+		return ast.ArrayTerm(ts...)
 	}
 	return ast.NewObject(
 		ast.Item(ast.StringTerm("apiGroups"), list(r.APIGroups)),
@@ -145,14 +224,6 @@ func ruleValue(r *rbacv1.PolicyRule) ast.Value {
 		ast.Item(ast.StringTerm("resourceNames"), list(r.ResourceNames)),
 		ast.Item(ast.StringTerm("nonResourceURLs"), list(r.NonResourceURLs)),
 	)
-}
-
-func anySlices(in [][]any) []any {
-	out := make([]any, len(in))
-	for i, s := range in {
-		out[i] = s
-	}
-	return out
 }
 
 // roleRef names the role a binding refers to: a Role is looked up in the
@@ -165,14 +236,9 @@ func roleRef(b *scanner.Binding) scanner.Ref {
 	return r
 }
 
-func refDoc(r scanner.Ref) map[string]any {
-	return map[string]any{"kind": r.Kind, "name": r.Name, "namespace": r.Namespace}
-}
-
-// ruleKey renders a rule's content for grouping; \x00 and \x01 cannot occur
-// in Kubernetes names.
-func ruleKey(r *rbacv1.PolicyRule) string {
-	var b strings.Builder
+// writeRuleKey renders a rule's content for grouping; \x00 and \x01 cannot
+// occur in Kubernetes names.
+func writeRuleKey(b *strings.Builder, r *rbacv1.PolicyRule) {
 	for _, l := range [][]string{r.APIGroups, r.Resources, r.Verbs, r.ResourceNames, r.NonResourceURLs} {
 		for _, s := range l {
 			b.WriteString(s)
@@ -180,7 +246,6 @@ func ruleKey(r *rbacv1.PolicyRule) string {
 		}
 		b.WriteByte(1)
 	}
-	return b.String()
 }
 
 func nonNil(s []string) []string {
