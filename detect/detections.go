@@ -444,11 +444,6 @@ func resourceOf(e *Event) string {
 	return r.Resource
 }
 
-// isCoreOrGroup reports whether the event's API group is one of groups.
-func groupIs(e *Event, groups ...string) bool {
-	return slices.Contains(groups, objRef(e).APIGroup)
-}
-
 func isVerb(e *Event, verbs ...string) bool { return slices.Contains(verbs, e.Verb) }
 
 // stageGate lets each request through once: at ResponseComplete (or Panic,
@@ -548,14 +543,15 @@ func callerAllowed(allow globs, e *Event) bool {
 	return true
 }
 
-// saOf splits "system:serviceaccount:ns:name".
-func saOf(user string) (ns, name string, ok bool) {
+// saNamespace returns the namespace of a ServiceAccount user name
+// "system:serviceaccount:ns:name", and false for any other user.
+func saNamespace(user string) (ns string, ok bool) {
 	rest, ok := strings.CutPrefix(user, "system:serviceaccount:")
 	if !ok {
-		return "", "", false
+		return "", false
 	}
-	ns, name, ok = strings.Cut(rest, ":")
-	return ns, name, ok && ns != "" && name != ""
+	ns, name, ok := strings.Cut(rest, ":")
+	return ns, ok && ns != "" && name != ""
 }
 
 func rfc3339(t time.Time) string {

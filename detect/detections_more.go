@@ -215,7 +215,7 @@ var ruleSelfReview = reports.Rule{
 	Remediation: "Find the pod or node the credential belongs to and investigate it; if the review was not expected, rotate the credential and reduce its permissions.",
 	Tags:        []string{"security", "discovery", "MITRE ATT&CK T1069", "MITRE ATT&CK T1613"},
 	Catalogue:   []string{"D18", "U60"},
-	References:  []string{"Elastic: Kubernetes Suspicious Self-Subject Review (discovery_suspicious_self_subject_review)", "Sigma: RBAC Permission Enumeration Attempt (kubernetes_audit_rbac_permisions_listing)"},
+	References:  []string{"Elastic: Kubernetes Suspicious Self-Subject Review (discovery_suspicious_self_subject_review)", "Sigma: RBAC Permission Enumeration Attempt (kubernetes_audit_rbac_permisions_listing)"}, //nolint:misspell // Sigma's rule file name
 }
 
 // clientGoAgent matches client-go's default user agent,
@@ -235,7 +235,7 @@ func newSelfReviewDetector(o DetectOptions) Detector {
 			return hit{}, false
 		}
 		user, _ := actingAs(e)
-		_, _, isSA := saOf(user)
+		_, isSA := saNamespace(user)
 		if !isSA && !strings.HasPrefix(user, "system:node:") {
 			return hit{}, false
 		}

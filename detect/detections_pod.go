@@ -68,7 +68,7 @@ func podOf(e *Event) (pod, node, sa string, ok bool) {
 	if len(names) == 0 || names[0] == "" {
 		return "", "", "", false
 	}
-	ns, _, isSA := saOf(e.User.Username)
+	ns, isSA := saNamespace(e.User.Username)
 	if !isSA {
 		return "", "", "", false
 	}

@@ -166,7 +166,7 @@ func newRBACWriteBySADetector(o DetectOptions) Detector {
 			return hit{}, false
 		}
 		user, _ := actingAs(e)
-		if _, _, ok := saOf(user); !ok || callerAllowed(allow, e) {
+		if _, ok := saNamespace(user); !ok || callerAllowed(allow, e) {
 			return hit{}, false
 		}
 		obj := kindOf(r.Resource) + " " + r.Name

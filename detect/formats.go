@@ -701,7 +701,7 @@ func skipRequestReceived(data []byte) bool {
 		return false
 	}
 	i := bytes.Index(data, rrStage)
-	if i < 0 || bytes.IndexAny(data[1:i], "{[") >= 0 {
+	if i < 0 || bytes.ContainsAny(data[1:i], "{[") {
 		return false
 	}
 	return json.Valid(data)

@@ -240,8 +240,6 @@ func TestStreamBadInput(t *testing.T) {
 		{"items not array", `{"kind":"EventList","items":5}`, []string{"-:1: list of records is not a JSON array"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			input := good + "\n" + tc.input + "\n" + good
-			input = strings.Replace(input, "\n", "\n", 1)
 			var n int
 			st, err := Stream(context.Background(), []string{"-"}, StreamOptions{Stdin: strings.NewReader(tc.input + "\n" + good + "\n")}, func(*Event) error { n++; return nil })
 			if err != nil {
