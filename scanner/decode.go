@@ -592,29 +592,40 @@ func (d *decoder) subjects(n *yaml.Node, b *Binding) ([]Subject, *fieldError) {
 		if s.Name == "" {
 			return nil, &fieldError{line: it.Line, path: path + ".name", msg: "missing"}
 		}
-		switch s.Kind {
-		case KindUser, KindGroup:
-			// The authorizer matches users and groups by name only.
-			s.Namespace = ""
-		case KindServiceAccount:
-			if s.Namespace != "" {
-				break
-			}
-			if b.Kind == KindRoleBinding {
-				// appliesToUser: a ServiceAccount subject defaults to
-				// the binding's namespace.
-				s.Namespace = b.Namespace
-			} else {
-				d.diag(DiagWarning, it.Line, "%s %q: %s: ServiceAccount %q has no namespace; in a ClusterRoleBinding it applies to nobody",
-					b.Kind, b.Name, path, s.Name)
-			}
-		default:
-			d.diag(DiagWarning, it.Line, "%s %q: %s: unknown subject kind %q; it applies to nobody",
-				b.Kind, b.Name, path, s.Kind)
+		if msg := defaultSubject(b, &s, path); msg != "" {
+			d.diag(DiagWarning, it.Line, "%s", msg)
 		}
 		subjects = append(subjects, s)
 	}
 	return subjects, nil
+}
+
+// defaultSubject applies the authorizer's view of a subject of b in place,
+// whether it was read from a manifest or a live cluster, and returns a
+// warning (without location) when the subject applies to nobody; path
+// names the subject in the warning ("subjects[2]").
+func defaultSubject(b *Binding, s *Subject, path string) string {
+	switch s.Kind {
+	case KindUser, KindGroup:
+		// The authorizer matches users and groups by name only.
+		s.Namespace = ""
+	case KindServiceAccount:
+		if s.Namespace != "" {
+			break
+		}
+		if b.Kind == KindRoleBinding {
+			// appliesToUser: a ServiceAccount subject defaults to
+			// the binding's namespace.
+			s.Namespace = b.Namespace
+		} else {
+			return fmt.Sprintf("%s %q: %s: ServiceAccount %q has no namespace; in a ClusterRoleBinding it applies to nobody",
+				b.Kind, b.Name, path, s.Name)
+		}
+	default:
+		return fmt.Sprintf("%s %q: %s: unknown subject kind %q; it applies to nobody",
+			b.Kind, b.Name, path, s.Kind)
+	}
+	return ""
 }
 
 // podSpecPath is where each workload kind keeps its pod spec.

@@ -23,6 +23,10 @@ type Inventory struct {
 	// (CRDs, ConfigMaps, Services, files that are not Kubernetes objects),
 	// so a summary can show that they were seen and not lost.
 	Skipped int
+	// NotEvaluated lists the kinds (plural resource names, "rolebindings")
+	// a live cluster would not let the scan list: what depends on them was
+	// not checked, which is not the same as passing.
+	NotEvaluated []string
 }
 
 // Add appends everything in other to inv, so that several loads (files,
@@ -37,6 +41,7 @@ func (inv *Inventory) Add(other *Inventory) {
 	inv.Objects = append(inv.Objects, other.Objects...)
 	inv.Diagnostics = append(inv.Diagnostics, other.Diagnostics...)
 	inv.Skipped += other.Skipped
+	inv.NotEvaluated = append(inv.NotEvaluated, other.NotEvaluated...)
 }
 
 // LoadOptions configures LoadManifests.
