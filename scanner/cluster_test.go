@@ -564,3 +564,34 @@ func TestClusterClient(t *testing.T) {
 		}
 	})
 }
+
+// TestReaderRole checks that deploy/kubegrant-reader.yaml grants list, and
+// nothing else, on exactly the resources LoadCluster lists.
+func TestReaderRole(t *testing.T) {
+	inv, err := LoadManifests([]string{filepath.Join("..", "deploy", "kubegrant-reader.yaml")}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Diagnostics) != 0 {
+		t.Errorf("diagnostics: %v", inv.Diagnostics)
+	}
+	var granted []string
+	for _, r := range inv.Roles {
+		if r.Ref != (Ref{Kind: KindClusterRole, Name: "kubegrant-reader"}) {
+			t.Errorf("unexpected role %s", r.Ref)
+			continue
+		}
+		for _, rule := range r.Rules {
+			if !slices.Equal(rule.Verbs, []string{"list"}) || len(rule.ResourceNames) > 0 || len(rule.NonResourceURLs) > 0 {
+				t.Errorf("rule %d: %s; want verbs [list] only", rule.Index, ruleString(rule.PolicyRule))
+			}
+			granted = append(granted, rule.Resources...)
+		}
+	}
+	want := ClusterResources()
+	slices.Sort(want)
+	slices.Sort(granted)
+	if diff := cmp.Diff(want, granted); diff != "" {
+		t.Errorf("resources granted (-listed +granted):\n%s", diff)
+	}
+}
