@@ -203,7 +203,9 @@ func (p *pager) react(list func(items []runtime.Object, cont string) runtime.Obj
 		p.opts = append(p.opts, o)
 		i := len(p.opts) - 1
 		if o.Continue != "" {
-			fmt.Sscanf(o.Continue, "page-%d", &i)
+			if _, err := fmt.Sscanf(o.Continue, "page-%d", &i); err != nil {
+				return true, nil, apierrors.NewBadRequest("bad continue token " + o.Continue)
+			}
 		}
 		cont := ""
 		if i+1 < len(p.pages) {
