@@ -87,83 +87,65 @@ func (t *terms) ref(r scanner.Ref) *ast.Term {
 func buildInput(g *scanner.Graph) input {
 	t := &terms{strings: map[string]*ast.Term{}, refs: map[scanner.Ref]*ast.Term{}}
 	// Grant groups never span bindings, and the resolver emits each
-	// binding's grants together: group within each run of one binding with
-	// small maps rather than hashing every grant's binding and sources into
-	// maps of the whole graph. A binding that comes back after another
-	// (a hand-built Graph) falls back to grouping over the whole graph.
-	type bindingID struct {
-		ref scanner.Ref
-		src scanner.Source
+	// binding's grants together: group within each binding's run, by
+	// position when the run has the resolver's shape, else with small maps,
+	// rather than hashing every grant's binding and sources into maps of
+	// the whole graph. When a binding comes back after another (a
+	// hand-built Graph), everything is grouped over the whole graph.
+	bl := &builder{
+		g:         g,
+		t:         t,
+		index:     map[groupKey]int{},
+		seen:      map[subjectSeen]int{},
+		ruleIndex: map[string]int{},
+		ruleByID:  map[ruleID]int{},
+		groups:    make([][]int, 0, len(g.Grants)/2),
+		first:     make([]int, 0, len(g.Grants)/2),
+		groupRule: make([]int, 0, len(g.Grants)/2),
+		subjects:  make([]*ast.Term, 0, len(g.Grants)/2),
+		members:   make([]int, 0, len(g.Grants)),
 	}
-	index := map[groupKey]int{}
-	seen := map[subjectSeen]int{}
+	// runs[r] is where the r-th run of one binding's grants starts.
+	runs := []int{}
 	done := map[bindingID]bool{}
-	global := false
-	var cur bindingID
-	groups := make([][]int, 0, len(g.Grants)/2)
-	first := make([]int, 0, len(g.Grants)/2)     // first[i]: a member of groups[i], for its shared fields
-	groupRule := make([]int, 0, len(g.Grants)/2) // groupRule[i]: the rule index of groups[i]
-	// Unique rule contents: most bindings share a few roles, so rules
-	// match once per distinct rule and join to grants through ruleGrants.
-	ruleIndex := map[string]int{}
-	var rules []*ast.Term
-	var ruleGrants [][]*ast.Term
-	var key strings.Builder
-	for gi := range g.Grants {
-		gr := &g.Grants[gi]
-		key.Reset()
-		writeRuleKey(&key, &gr.Rule)
-		ri, ok := ruleIndex[key.String()]
-		if !ok {
-			ri = len(rules)
-			ruleIndex[key.String()] = ri
-			rules = append(rules, ast.NewTerm(ruleValue(t, &gr.Rule)))
-			ruleGrants = append(ruleGrants, nil)
+	contiguous := true
+	for a := 0; a < len(g.Grants); {
+		id := bindingID{g.Grants[a].Binding, g.Grants[a].BindingSource}
+		b := a + 1
+		for b < len(g.Grants) && g.Grants[b].Binding == id.ref && g.Grants[b].BindingSource == id.src {
+			b++
 		}
-		if id := (bindingID{gr.Binding, gr.BindingSource}); !global && (gi == 0 || id != cur) {
-			if done[id] {
-				global = true
-			} else {
-				if gi > 0 {
-					done[cur] = true
-				}
-				cur = id
-				clear(index)
-				clear(seen)
+		contiguous = contiguous && !done[id]
+		done[id] = true
+		runs = append(runs, a)
+		a = b
+	}
+	if !contiguous {
+		bl.grouped(0, len(g.Grants), true)
+	} else {
+		for r, a := range runs {
+			b := len(g.Grants)
+			if r+1 < len(runs) {
+				b = runs[r+1]
+			}
+			if !bl.positional(a, b) {
+				clear(bl.index)
+				clear(bl.seen)
+				bl.grouped(a, b, false)
 			}
 		}
-		k := groupKey{
-			role:       gr.Role,
-			scope:      gr.Scope,
-			ruleSource: gr.RuleSource,
-			rule:       ri,
-		}
-		if global {
-			k.binding, k.bindingSource = gr.Binding, gr.BindingSource
-		}
-		if gr.AggregatedFrom != nil {
-			k.aggregated = *gr.AggregatedFrom
-		}
-		s := subjectSeen{key: k, subject: gr.Subject.Ref}
-		k.occurrence = seen[s]
-		seen[s]++
-		i, ok := index[k]
-		if !ok {
-			i = len(groups)
-			index[k] = i
-			groups = append(groups, nil)
-			first = append(first, gi)
-			groupRule = append(groupRule, ri)
-			ruleGrants[ri] = append(ruleGrants[ri], ast.InternedTerm(i))
-		}
-		groups[i] = append(groups[i], gi)
 	}
+	groups := bl.groups
 	grants := make([]*ast.Term, len(groups))
 	for i, members := range groups {
-		gr := &g.Grants[first[i]]
-		subjects := make([]*ast.Term, len(members))
-		for j, gi := range members {
-			subjects[j] = t.ref(g.Grants[gi].Subject.Ref)
+		gr := &g.Grants[bl.first[i]]
+		subjects := bl.subjects[i]
+		if subjects == nil {
+			l := make([]*ast.Term, len(members))
+			for j, gi := range members {
+				l[j] = t.ref(g.Grants[gi].Subject.Ref)
+			}
+			subjects = ast.ArrayTerm(l...)
 		}
 		agg := ast.InternedNullTerm
 		if gr.AggregatedFrom != nil {
@@ -173,11 +155,12 @@ func buildInput(g *scanner.Graph) input {
 			ast.Item(keyBinding, t.ref(gr.Binding)),
 			ast.Item(keyRole, t.ref(gr.Role)),
 			ast.Item(keyScope, t.str(gr.Scope)),
-			ast.Item(keyRule, rules[groupRule[i]]),
-			ast.Item(keySubjects, ast.ArrayTerm(subjects...)),
+			ast.Item(keyRule, bl.rules[bl.groupRule[i]]),
+			ast.Item(keySubjects, subjects),
 			ast.Item(keyAgg, agg),
 		)
 	}
+	rules, ruleGrants := bl.rules, bl.ruleGrants
 	bindings := make([]*ast.Term, len(g.Bindings))
 	for i, b := range g.Bindings {
 		subjects := make([]*ast.Term, len(b.Subjects))
@@ -205,6 +188,181 @@ func buildInput(g *scanner.Graph) input {
 		),
 		groups: groups,
 	}
+}
+
+type bindingID struct {
+	ref scanner.Ref
+	src scanner.Source
+}
+
+// ruleID identifies a rule by the arrays its lists use: grants resolved
+// from one role entry share them, so equal IDs mean equal contents without
+// hashing the strings (different IDs may still hold equal contents).
+type ruleID struct {
+	p [5]*string
+	n [5]int
+}
+
+func idOf(r *rbacv1.PolicyRule) ruleID {
+	var id ruleID
+	for i, l := range [5][]string{r.APIGroups, r.Resources, r.Verbs, r.ResourceNames, r.NonResourceURLs} {
+		if len(l) > 0 {
+			id.p[i], id.n[i] = &l[0], len(l)
+		}
+	}
+	return id
+}
+
+// builder groups grants and collects the distinct rules.
+type builder struct {
+	g     *scanner.Graph
+	t     *terms
+	index map[groupKey]int
+	seen  map[subjectSeen]int
+	// Unique rule contents: most bindings share a few roles, so rules
+	// match once per distinct rule and join to grants through ruleGrants.
+	ruleIndex  map[string]int
+	ruleByID   map[ruleID]int
+	key        strings.Builder
+	rules      []*ast.Term
+	ruleGrants [][]*ast.Term
+	groups     [][]int
+	first      []int       // first[i]: a member of groups[i], for its shared fields
+	groupRule  []int       // groupRule[i]: the rule index of groups[i]
+	subjects   []*ast.Term // subjects[i]: the subjects of groups[i], or nil to build
+	members    []int       // backing array of the positional groups
+	runSubject []scanner.Ref
+}
+
+// rule returns the index of the grant's rule among the distinct rules.
+func (bl *builder) rule(r *rbacv1.PolicyRule) int {
+	id := idOf(r)
+	if ri, ok := bl.ruleByID[id]; ok {
+		return ri
+	}
+	bl.key.Reset()
+	writeRuleKey(&bl.key, r)
+	ri, ok := bl.ruleIndex[bl.key.String()]
+	if !ok {
+		ri = len(bl.rules)
+		bl.ruleIndex[bl.key.String()] = ri
+		bl.rules = append(bl.rules, ast.NewTerm(ruleValue(bl.t, r)))
+		bl.ruleGrants = append(bl.ruleGrants, nil)
+	}
+	bl.ruleByID[id] = ri
+	return ri
+}
+
+func (bl *builder) newGroup(gi, ri int, members []int, subjects *ast.Term) int {
+	i := len(bl.groups)
+	bl.groups = append(bl.groups, members)
+	bl.first = append(bl.first, gi)
+	bl.groupRule = append(bl.groupRule, ri)
+	bl.subjects = append(bl.subjects, subjects)
+	bl.ruleGrants[ri] = append(bl.ruleGrants[ri], ast.InternedTerm(i))
+	return i
+}
+
+// grouped groups the grants [a, b) through maps: by (binding, role, scope,
+// rule, occurrence), the binding left out of the key when the run is
+// known to hold all of its binding's grants.
+func (bl *builder) grouped(a, b int, withBinding bool) {
+	for gi := a; gi < b; gi++ {
+		gr := &bl.g.Grants[gi]
+		ri := bl.rule(&gr.Rule)
+		k := groupKey{
+			role:       gr.Role,
+			scope:      gr.Scope,
+			ruleSource: gr.RuleSource,
+			rule:       ri,
+		}
+		if withBinding {
+			k.binding, k.bindingSource = gr.Binding, gr.BindingSource
+		}
+		if gr.AggregatedFrom != nil {
+			k.aggregated = *gr.AggregatedFrom
+		}
+		s := subjectSeen{key: k, subject: gr.Subject.Ref}
+		k.occurrence = seen(bl.seen, s)
+		i, ok := bl.index[k]
+		if !ok {
+			i = bl.newGroup(gi, ri, nil, nil)
+			bl.index[k] = i
+		}
+		bl.groups[i] = append(bl.groups[i], gi)
+	}
+}
+
+func seen(m map[subjectSeen]int, s subjectSeen) int {
+	n := m[s]
+	m[s]++
+	return n
+}
+
+// positional groups the grants [a, b) of one binding without maps when
+// they have the resolver's shape: distinct subjects one after the other,
+// each with the same sequence of rule entries. Then the e-th entry of every
+// subject falls in the same group (an entry repeated in the sequence is
+// the same occurrence for every subject), which is what grouped computes.
+// It reports false, having done nothing, for any other shape.
+func (bl *builder) positional(a, b int) bool {
+	gs := bl.g.Grants
+	m := 1
+	for a+m < b && gs[a+m].Subject.Ref == gs[a].Subject.Ref {
+		m++
+	}
+	n := b - a
+	if n%m != 0 {
+		return false
+	}
+	k := n / m
+	bl.runSubject = bl.runSubject[:0]
+	for j := range k {
+		s := gs[a+j*m].Subject.Ref
+		if slices.Contains(bl.runSubject, s) {
+			return false
+		}
+		bl.runSubject = append(bl.runSubject, s)
+		for e := range m {
+			x, y := &gs[a+e], &gs[a+j*m+e]
+			if y.Subject.Ref != s || !sameGroup(x, y) {
+				return false
+			}
+		}
+	}
+	l := make([]*ast.Term, k)
+	for j, s := range bl.runSubject {
+		l[j] = bl.t.ref(s)
+	}
+	subjects := ast.ArrayTerm(l...)
+	for e := range m {
+		start := len(bl.members)
+		for j := range k {
+			bl.members = append(bl.members, a+j*m+e)
+		}
+		bl.newGroup(a+e, bl.rule(&gs[a+e].Rule), bl.members[start:len(bl.members):len(bl.members)], subjects)
+	}
+	return true
+}
+
+// sameGroup reports whether two grants of one binding have the same role,
+// scope, rule entry and aggregated-from role.
+func sameGroup(x, y *scanner.Grant) bool {
+	if x.Role != y.Role || x.Scope != y.Scope || x.RuleSource != y.RuleSource {
+		return false
+	}
+	if (x.AggregatedFrom == nil) != (y.AggregatedFrom == nil) ||
+		x.AggregatedFrom != nil && *x.AggregatedFrom != *y.AggregatedFrom {
+		return false
+	}
+	if idOf(&x.Rule) == idOf(&y.Rule) {
+		return true
+	}
+	return slices.Equal(x.Rule.APIGroups, y.Rule.APIGroups) &&
+		slices.Equal(x.Rule.Resources, y.Rule.Resources) &&
+		slices.Equal(x.Rule.Verbs, y.Rule.Verbs) &&
+		slices.Equal(x.Rule.ResourceNames, y.Rule.ResourceNames) &&
+		slices.Equal(x.Rule.NonResourceURLs, y.Rule.NonResourceURLs)
 }
 
 // ruleValue renders a rule as a Rego value, built once and shared by every
