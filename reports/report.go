@@ -175,11 +175,15 @@ type Finding struct {
 // findings that are not suppressed (the ones --fail-on looks at);
 // Suppressed counts the others.
 type Summary struct {
-	Findings    int              `json:"findings"`
-	BySeverity  map[Severity]int `json:"bySeverity"`
-	Suppressed  int              `json:"suppressed"`
-	AuditEvents int              `json:"auditEvents"`
-	AuditErrors int              `json:"auditErrors"`
+	Findings   int              `json:"findings"`
+	BySeverity map[Severity]int `json:"bySeverity"`
+	Suppressed int              `json:"suppressed"`
+	// NotEvaluated lists what could not be read (a live cluster's kinds
+	// kubegrant may not list): rules that need them were not evaluated,
+	// which is never the same as passed.
+	NotEvaluated []string `json:"notEvaluated,omitempty"`
+	AuditEvents  int      `json:"auditEvents"`
+	AuditErrors  int      `json:"auditErrors"`
 	// ObservedFrom and ObservedTo bound the audit window (RFC 3339), when
 	// audit logs were replayed: "never exercised" means within it.
 	ObservedFrom string `json:"observedFrom,omitempty"`

@@ -298,6 +298,9 @@ func (t *textWriter) summaryLine(r *Report) string {
 			fmt.Fprintf(&b, ", from %s to %s", orNone(r.Summary.ObservedFrom), orNone(r.Summary.ObservedTo))
 		}
 	}
+	if len(r.Summary.NotEvaluated) > 0 {
+		fmt.Fprintf(&b, "; NOT EVALUATED (could not be read): %s", strings.Join(r.Summary.NotEvaluated, ", "))
+	}
 	return b.String()
 }
 

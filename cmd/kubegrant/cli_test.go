@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -270,5 +274,81 @@ func TestBaseline(t *testing.T) {
 	r := runCLI(t, "", "scan", manifests, "--baseline", filepath.Join(demo, "manifests", "namespaces.yaml"))
 	if r.code != 1 || !strings.Contains(r.stderr, "baseline") {
 		t.Errorf("a baseline that is not a report: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// fakeAPIServer serves list requests for the kinds kubegrant reads: one
+// ClusterRole bound to system:anonymous, everything else empty, and 403 for
+// the resources in forbidden.
+func fakeAPIServer(t *testing.T, forbidden ...string) string {
+	t.Helper()
+	kinds := map[string]string{
+		"clusterroles": "ClusterRole", "roles": "Role", "clusterrolebindings": "ClusterRoleBinding", "rolebindings": "RoleBinding",
+		"serviceaccounts": "ServiceAccount", "namespaces": "Namespace", "nodes": "Node", "pods": "Pod",
+		"replicationcontrollers": "ReplicationController", "deployments": "Deployment", "daemonsets": "DaemonSet",
+		"statefulsets": "StatefulSet", "replicasets": "ReplicaSet", "jobs": "Job", "cronjobs": "CronJob",
+	}
+	items := map[string]string{
+		"clusterroles": `{"metadata":{"name":"status-page"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]},
+			{"metadata":{"name":"token-minter"},"rules":[{"apiGroups":[""],"resources":["serviceaccounts/token"],"verbs":["create"]}]}`,
+		"clusterrolebindings": `{"metadata":{"name":"public"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"status-page"},
+			"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"system:anonymous"}]},
+			{"metadata":{"name":"minter"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"token-minter"},
+			"subjects":[{"kind":"ServiceAccount","name":"ci","namespace":"build"}]}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		resource := parts[len(parts)-1]
+		gv := "v1"
+		if parts[0] == "apis" {
+			gv = parts[1] + "/" + parts[2]
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if slices.Contains(forbidden, resource) {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,"message":"%s is forbidden: User \"system:serviceaccount:kubegrant:reader\" cannot list resource \"%s\""}`, resource, resource)
+			return
+		}
+		kind, ok := kinds[resource]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"kind":"%sList","apiVersion":"%s","metadata":{},"items":[%s]}`, kind, gv, items[resource])
+	}))
+	t.Cleanup(srv.Close)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster: {server: %q}\ncontexts:\n- name: test\n  context: {cluster: test, user: u}\ncurrent-context: test\nusers:\n- name: u\n  user: {token: x}\n", srv.URL)
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return kubeconfig
+}
+
+// TestClusterScan: --cluster reads RBAC through client-go; a 403 on a kind
+// makes the run "not evaluated" (exit 1, diagnostics), never a pass.
+func TestClusterScan(t *testing.T) {
+	kubeconfig := fakeAPIServer(t)
+	r := runCLI(t, "", "scan", "--cluster", "--kubeconfig", kubeconfig, "--format", "json")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3 (anonymous binding, token minter)\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{`"ruleId": "KG052"`, `"ruleId": "KG011"`, `"cluster": "ClusterRoleBinding/public"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+
+	kubeconfig = fakeAPIServer(t, "rolebindings")
+	r = runCLI(t, "", "scan", "--cluster", "--kubeconfig", kubeconfig, "--format", "json", "--fail-on", "none")
+	if r.code != 1 || !strings.Contains(r.stderr, "not evaluated") {
+		t.Errorf("forbidden rolebindings: exit %d, stderr %q; want 1 and 'not evaluated'", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"notEvaluated": [`) || !strings.Contains(r.stdout, "cannot list rolebindings (forbidden)") {
+		t.Errorf("the report does not say what was not evaluated:\n%s", r.stdout)
+	}
+
+	if r := runCLI(t, "", "scan", "--kubeconfig", kubeconfig, "testdata"); r.code != 2 {
+		t.Errorf("--kubeconfig without --cluster: exit %d, want 2", r.code)
 	}
 }

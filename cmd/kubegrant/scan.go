@@ -25,6 +25,8 @@ detections alone.`
 // scanConfig is the validated command line of `kubegrant scan`.
 type scanConfig struct {
 	paths          []string
+	cluster        bool
+	clusterOpts    scanner.ClusterOptions
 	auditLogs      []string
 	format         string
 	output         string
@@ -39,6 +41,9 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	format := newEnum("text", "text", "json", "sarif")
 	failOn := newEnum("high", "critical", "high", "medium", "low", "info", "none")
 	cfg := &scanConfig{}
+	fs.BoolVar(&cfg.cluster, "cluster", false, "read RBAC from the live cluster (kubeconfig or in-cluster config)")
+	fs.StringVar(&cfg.clusterOpts.Kubeconfig, "kubeconfig", "", "with --cluster: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+	fs.StringVar(&cfg.clusterOpts.Context, "context", "", "with --cluster: the kubeconfig context (default: the current one)")
 	fs.StringArrayVar(&cfg.auditLogs, "audit-log", nil, "audit log file, directory, glob or '-' (repeatable; .gz ok): run the dynamic pass")
 	fs.Var(format, "format", "report format: "+format.choices())
 	fs.StringVarP(&cfg.output, "output", "o", "", "write the report to this file instead of standard output")
@@ -56,8 +61,11 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 
 // validateScan holds every cross-flag rule of `scan`.
 func validateScan(cfg *scanConfig) error {
-	if len(cfg.paths) == 0 && len(cfg.auditLogs) == 0 {
-		return usageErrorf("scan needs a PATH (manifests) or --audit-log")
+	if len(cfg.paths) == 0 && !cfg.cluster && len(cfg.auditLogs) == 0 {
+		return usageErrorf("scan needs a PATH (manifests), --cluster or --audit-log")
+	}
+	if !cfg.cluster && (cfg.clusterOpts.Kubeconfig != "" || cfg.clusterOpts.Context != "") {
+		return usageErrorf("--kubeconfig and --context apply to --cluster only")
 	}
 	stdin := 0
 	for _, p := range append(slices.Clone(cfg.paths), cfg.auditLogs...) {
@@ -68,8 +76,8 @@ func validateScan(cfg *scanConfig) error {
 	if stdin > 1 {
 		return usageErrorf("standard input ('-') can be read only once")
 	}
-	if cfg.suggestRoles != "" && (len(cfg.auditLogs) == 0 || len(cfg.paths) == 0) {
-		return usageErrorf("--suggest-roles needs both manifests (PATH) and --audit-log")
+	if cfg.suggestRoles != "" && (len(cfg.auditLogs) == 0 || len(cfg.paths) == 0 && !cfg.cluster) {
+		return usageErrorf("--suggest-roles needs RBAC (PATH or --cluster) and --audit-log")
 	}
 	if cfg.showSuppressed && cfg.format != "text" {
 		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
@@ -91,16 +99,13 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	var static []reports.Finding
 	var rules []reports.Rule
 
-	if len(cfg.paths) > 0 {
+	if len(cfg.paths) > 0 || cfg.cluster {
 		start := time.Now()
-		inv, err := scanner.LoadManifests(cfg.paths, scanner.LoadOptions{Stdin: io.in, Root: root})
+		inv, err := loadRBAC(ctx, cfg, io, root)
 		if err != nil {
 			return err
 		}
-		if len(inv.Roles)+len(inv.Bindings) == 0 && hasErrors(inv.Diagnostics) {
-			printDiagnostics(io, inv.Diagnostics)
-			return fmt.Errorf("no RBAC object could be loaded from %v", cfg.paths)
-		}
+		report.Summary.NotEvaluated = inv.NotEvaluated
 		graph = scanner.Resolve(inv)
 		engine, err := policies.Load(ctx)
 		if err != nil {
@@ -162,10 +167,45 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err := writeReport(cfg, io, report); err != nil {
 		return err
 	}
+	if len(report.Summary.NotEvaluated) > 0 {
+		// An incomplete read never passes: the rules that needed these
+		// objects were not evaluated.
+		return fmt.Errorf("not evaluated: kubegrant could not list %v (see diagnostics; deploy/kubegrant-reader.yaml has the ClusterRole it needs)", report.Summary.NotEvaluated)
+	}
 	if failing(report.Findings, cfg.failOn) {
 		return errFindings
 	}
 	return nil
+}
+
+// loadRBAC reads the manifests and, with --cluster, the live cluster, into
+// one inventory. It fails when nothing usable could be read.
+func loadRBAC(ctx context.Context, cfg *scanConfig, io stdio, root string) (*scanner.Inventory, error) {
+	inv := &scanner.Inventory{}
+	if len(cfg.paths) > 0 {
+		m, err := scanner.LoadManifests(cfg.paths, scanner.LoadOptions{Stdin: io.in, Root: root})
+		if err != nil {
+			return nil, err
+		}
+		inv.Add(m)
+	}
+	if cfg.cluster {
+		client, name, err := scanner.ClusterClient(cfg.clusterOpts)
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the cluster: %w", err)
+		}
+		fmt.Fprintf(io.err, "kubegrant: reading RBAC from cluster %q\n", name)
+		c, err := scanner.LoadCluster(ctx, client, cfg.clusterOpts)
+		if err != nil {
+			return nil, fmt.Errorf("reading the cluster: %w", err)
+		}
+		inv.Add(c)
+	}
+	if len(inv.Roles)+len(inv.Bindings) == 0 && hasErrors(inv.Diagnostics) {
+		printDiagnostics(io, inv.Diagnostics)
+		return nil, fmt.Errorf("no RBAC object could be loaded from %v", cfg.paths)
+	}
+	return inv, nil
 }
 
 func hasErrors(diags []scanner.Diagnostic) bool {
