@@ -147,8 +147,13 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) ([]reports.Finding,
 	if !ok {
 		return nil, fmt.Errorf("evaluating policies: %s is %T, want an object", entrypoint, rs[0].Expressions[0].Value)
 	}
-	fo := fanOut{g: g, in: in, roleSources: roleSources(g)}
 	var errs []error
+	type parsed struct {
+		m ruleMeta
+		r result
+	}
+	var all []parsed
+	n := 0
 	for _, pkg := range sortedKeys(byPkg) {
 		m, ok := e.meta[pkg]
 		if !ok {
@@ -160,10 +165,23 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) ([]reports.Finding,
 			errs = append(errs, fmt.Errorf("%s: deny is %T, want a set", m.rule.ID, byPkg[pkg]))
 			continue
 		}
-		for _, r := range results {
-			if err := fo.add(m, r); err != nil {
+		for _, v := range results {
+			r, err := parseResult(v)
+			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", m.rule.ID, err))
+				continue
 			}
+			all = append(all, parsed{m, r})
+			n += fanOutSize(g, in, r)
+		}
+	}
+	// The input document is no longer needed: let it go before the
+	// findings are built.
+	in.doc, rs, byPkg = nil, nil, nil
+	fo := fanOut{g: g, in: in, roleSources: roleSources(g), out: make([]sortable, 0, n), described: map[scanner.Ref]string{}}
+	for _, p := range all {
+		if err := fo.add(p.m, p.r); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p.m.rule.ID, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

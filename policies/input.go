@@ -440,6 +440,18 @@ type fanOut struct {
 	in          input
 	roleSources map[scanner.Ref]scanner.Source
 	out         []sortable
+	described   map[scanner.Ref]string // describe's results
+}
+
+// describe is the package's describe, memoised: the same bindings and
+// subjects come back in many findings.
+func (fo *fanOut) describe(r scanner.Ref) string {
+	if s, ok := fo.described[r]; ok {
+		return s
+	}
+	s := describe(r)
+	fo.described[r] = s
+	return s
 }
 
 // sortable carries the position a finding sorts by: rule ID, then the
@@ -450,11 +462,23 @@ type sortable struct {
 	pos, sub   int
 }
 
-func (fo *fanOut) add(m ruleMeta, v any) error {
-	r, err := parseResult(v)
-	if err != nil {
-		return err
+// fanOutSize is the number of findings r makes, for sizing; out of range
+// indices are add's to report.
+func fanOutSize(g *scanner.Graph, in input, r result) int {
+	n := 0
+	switch {
+	case r.grant >= 0 && r.grant < len(in.groups):
+		n = len(in.groups[r.grant])
+	case r.binding >= 0 && r.binding < len(g.Bindings):
+		n = len(g.Bindings[r.binding].Subjects)
 	}
+	if r.subject >= 0 && n > 0 {
+		n = 1
+	}
+	return n
+}
+
+func (fo *fanOut) add(m ruleMeta, r result) error {
 	sev := m.rule.Severity
 	if r.severity != "" {
 		sev = r.severity
@@ -496,12 +520,12 @@ func (fo *fanOut) addGrant(m ruleMeta, r result, sev reports.Severity) error {
 			f.Location = gr.BindingSource
 		}
 		f.RelatedLocations = related(
-			relatedLoc{"binding " + describe(gr.Binding), gr.BindingSource},
-			relatedLoc{"subject " + describe(gr.Subject.Ref), gr.Subject.Source},
+			relatedLoc{"binding " + fo.describe(gr.Binding), gr.BindingSource},
+			relatedLoc{"subject " + fo.describe(gr.Subject.Ref), gr.Subject.Source},
 		)
 		if gr.AggregatedFrom != nil {
 			f.RelatedLocations = append(f.RelatedLocations, related(
-				relatedLoc{"aggregated from " + describe(*gr.AggregatedFrom), fo.roleSources[*gr.AggregatedFrom]},
+				relatedLoc{"aggregated from " + fo.describe(*gr.AggregatedFrom), fo.roleSources[*gr.AggregatedFrom]},
 			)...)
 			// The same rule can reach one binding through two aggregated
 			// ClusterRoles: tell those findings apart without the line
@@ -545,8 +569,8 @@ func (fo *fanOut) addBinding(m ruleMeta, r result, sev reports.Severity) error {
 			f.Location = b.Source
 		}
 		f.RelatedLocations = related(
-			relatedLoc{"binding " + describe(b.Ref), b.Source},
-			relatedLoc{"role " + describe(role), fo.roleSources[role]},
+			relatedLoc{"binding " + fo.describe(b.Ref), b.Source},
+			relatedLoc{"role " + fo.describe(role), fo.roleSources[role]},
 		)
 		fo.out = append(fo.out, sortable{f: f, bindingLvl: true, pos: r.binding, sub: j})
 	}
