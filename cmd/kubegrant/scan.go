@@ -115,6 +115,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		if err != nil {
 			return fmt.Errorf("evaluating policies: %w", err)
 		}
+		if err := policies.MarkPlatformDefaults(static); err != nil {
+			return fmt.Errorf("loading platform defaults: %w", err)
+		}
 		rules = engine.Rules()
 		report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
 		fmt.Fprintf(io.err, "kubegrant: %d roles, %d bindings, %d grants resolved in %s; %d findings\n",
