@@ -66,3 +66,15 @@ func BenchmarkEval(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuildInput measures the conversion of the graph to the input
+// document alone, the part of Eval that grows with grants rather than with
+// findings.
+func BenchmarkBuildInput(b *testing.B) {
+	g := syntheticGraph(50_000)
+	b.Run(fmt.Sprintf("bindings=50000/grants=%d", len(g.Grants)), func(b *testing.B) {
+		for b.Loop() {
+			buildInput(g)
+		}
+	})
+}

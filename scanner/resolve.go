@@ -79,6 +79,9 @@ type effectiveRule struct {
 	// from is the ClusterRole the rule is written in when it came through
 	// an aggregationRule, else nil.
 	from *Role
+	// aggregatedFrom is a copy of from's Ref, shared by the grants of the
+	// rule rather than allocated for each of them.
+	aggregatedFrom *Ref
 }
 
 func (r *resolver) warn(src Source, format string, args ...any) {
@@ -225,7 +228,8 @@ func (r *resolver) rules(role *Role) []effectiveRule {
 					contributed[k] = true
 					if !seenRule[k] {
 						seenRule[k] = true
-						out = append(out, effectiveRule{rule: &m.Rules[i], from: m})
+						from := m.Ref
+						out = append(out, effectiveRule{rule: &m.Rules[i], from: m, aggregatedFrom: &from})
 					}
 				}
 			}
@@ -330,8 +334,7 @@ func (r *resolver) grants(b *Binding, out []Grant) []Grant {
 				RuleSource:    e.rule.Source,
 			}
 			if e.from != nil {
-				from := e.from.Ref
-				g.AggregatedFrom = &from
+				g.AggregatedFrom = e.aggregatedFrom
 			}
 			out = append(out, g)
 		}
