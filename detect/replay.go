@@ -115,7 +115,11 @@ type replayer struct {
 	// their grant's subject covers (ServiceAccounts by their user name).
 	byUser  map[string][]*tracked
 	byGroup map[string][]*tracked
-	all     []*tracked
+	// byReason indexes binding-level findings (no single grant: a binding
+	// to system:anonymous, say) by the binding and subject a reason
+	// annotation names.
+	byReason map[reasonKey][]*tracked
+	all      []*tracked
 	// bindingGrants indexes every grant of the model by binding, to check
 	// the reason annotation against the model.
 	bindingGrants map[scanner.Ref][]*scanner.Grant
@@ -138,12 +142,19 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 		opts:          opts,
 		byUser:        map[string][]*tracked{},
 		byGroup:       map[string][]*tracked{},
+		byReason:      map[reasonKey][]*tracked{},
 		bindingGrants: map[scanner.Ref][]*scanner.Grant{},
 		seenTracked:   map[*tracked]bool{},
 	}
 	for i := range static {
 		f := &static[i]
 		if f.Grant == nil {
+			if f.Binding != nil && f.Subject != nil {
+				t := &tracked{finding: f}
+				r.all = append(r.all, t)
+				k := reasonKey{binding: *f.Binding, subject: *f.Subject}
+				r.byReason[k] = append(r.byReason[k], t)
+			}
 			continue
 		}
 		t := &tracked{finding: f, patterns: patterns[f.RuleID]}
@@ -166,6 +177,11 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 		r.bindingGrants[gr.Binding] = append(r.bindingGrants[gr.Binding], gr)
 	}
 	return r
+}
+
+// reasonKey is what an RBAC reason annotation names.
+type reasonKey struct {
+	binding, subject scanner.Ref
 }
 
 // candidates returns the tracked findings whose subject covers the user.
@@ -288,7 +304,11 @@ func (r *replayer) observe(e *Event, res *ReplayResult) {
 		return
 	}
 	req := e.Request()
-	r.crossCheck(e, &req, res)
+	if reason, ok := r.crossCheck(e, &req, res); ok {
+		for _, t := range r.byReason[reasonKey{binding: reason.Binding, subject: reason.Subject}] {
+			r.hit(t, e)
+		}
+	}
 	res.usage.record(user, &req)
 	reqs := append([]scanner.Request{req}, derived(e, req)...)
 	for _, t := range r.candidates(user, groups) {
@@ -344,18 +364,18 @@ func (r *replayer) hit(t *tracked, e *Event) {
 	}
 }
 
-// crossCheck compares the binding the reason names with the model: some
-// grant of that binding must allow the request, or the model is not the one
-// the log was written against.
-func (r *replayer) crossCheck(e *Event, req *scanner.Request, res *ReplayResult) {
+// crossCheck parses the reason annotation and compares the binding it
+// names with the model: some grant of that binding must allow the request,
+// or the model is not the one the log was written against.
+func (r *replayer) crossCheck(e *Event, req *scanner.Request, res *ReplayResult) (Reason, bool) {
 	reason, ok := ParseReason(e.Annotations[AnnotationReason])
 	if !ok {
-		return
+		return reason, false
 	}
 	res.Attributed++
 	for _, gr := range r.bindingGrants[reason.Binding] {
 		if gr.Allows(req) {
-			return
+			return reason, true
 		}
 	}
 	res.Mismatches++
@@ -368,6 +388,7 @@ func (r *replayer) crossCheck(e *Event, req *scanner.Request, res *ReplayResult)
 			Location: e.Source,
 		})
 	}
+	return reason, true
 }
 
 func describeRequest(req *scanner.Request) string {
