@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -42,11 +44,48 @@ func ParseManifests(file string, data []byte) *Inventory {
 		})
 		return inv
 	}
-	for _, doc := range splitDocuments(data) {
-		parseDocument(file, doc, inv)
+	docs := splitDocuments(data)
+	workers := min(runtime.GOMAXPROCS(0), len(docs)/minDocsPerWorker)
+	if workers <= 1 {
+		for _, doc := range docs {
+			parseDocument(file, doc, inv)
+		}
+		return inv
+	}
+	// One big file (a cluster dump) is parsed by several workers, each over
+	// a contiguous share of its documents; the shares are joined in order,
+	// so the Inventory is the one a sequential parse makes.
+	parts := make([]*Inventory, workers*4)
+	per := (len(docs) + len(parts) - 1) / len(parts)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				part := &Inventory{}
+				for _, doc := range docs[min(p*per, len(docs)):min((p+1)*per, len(docs))] {
+					parseDocument(file, doc, part)
+				}
+				parts[p] = part
+			}
+		}()
+	}
+	for p := range parts {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	for _, part := range parts {
+		inv.Add(part)
 	}
 	return inv
 }
+
+// minDocsPerWorker is the number of documents below which a file is not
+// worth parsing in parallel.
+const minDocsPerWorker = 256
 
 // binaryLine reports whether data is not UTF-8 text (invalid UTF-8 or a NUL
 // byte), and the line of the first offending byte.
