@@ -7,7 +7,7 @@ GEN         := ../shared/bench/gen.py
 GOLANGCI    := $(shell $(GO) env GOPATH)/bin/golangci-lint
 GOLANGCI_VERSION := v2.6.2
 
-.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean
+.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean kas e2e
 
 all: build
 
@@ -21,6 +21,15 @@ demo: build
 ## test: vet, then every test (unit, golden, policy (opa test), CLI, corpus, accuracy on gen.py small data).
 test: vet
 	$(GO) test -race -count=1 ./...
+
+## kas: build kube-apiserver and etcd from Go modules into $(KAS_DIR) for the e2e tests (skipped when present).
+KAS_DIR ?= $(if $(KUBEGRANT_KAS_DIR),$(KUBEGRANT_KAS_DIR),$(HOME)/.cache/kubegrant/k8s-v1.34.4)
+kas:
+	KUBEGRANT_KAS_DIR=$(KAS_DIR) GO=$(GO) e2e/kas/build.sh
+
+## e2e: kubegrant against a real kube-apiserver (internal/kastest; cmd/kubegrant/e2e_test.go).
+e2e: kas
+	KUBEGRANT_KAS_DIR=$(KAS_DIR) $(GO) test -count=1 -v -run 'TestE2E' ./cmd/kubegrant
 
 test-short:
 	$(GO) test -short ./...
