@@ -740,27 +740,15 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// keyed holds one aggregate per key, at most max of them.
-type keyed struct {
-	m       map[string]*aggregate
-	max     int
-	dropped int
-}
+// keyed holds one aggregate per key, at most MaxKeys of them.
+type keyed struct{ boundedMap[*aggregate] }
 
-func newKeyed(max int) *keyed { return &keyed{m: map[string]*aggregate{}, max: max} }
+func newKeyed(max int) *keyed { return &keyed{newBoundedMap[*aggregate](max)} }
 
 // get returns the key's aggregate, creating it, or nil when the limit is
 // reached (counted in dropped).
 func (k *keyed) get(key string) *aggregate {
-	if a := k.m[key]; a != nil {
-		return a
-	}
-	if len(k.m) >= k.max {
-		k.dropped++
-		return nil
-	}
-	a := newAggregate(key)
-	k.m[key] = a
+	a, _ := k.boundedMap.get(key, nil, func() *aggregate { return newAggregate(key) })
 	return a
 }
 
@@ -781,17 +769,6 @@ func sortAggregates(as []*aggregate) {
 		}
 		return as[i].key < as[j].key
 	})
-}
-
-// limitDiagnostics reports events a detector could not track.
-func limitDiagnostics(rule reports.Rule, dropped, max int) []scanner.Diagnostic {
-	if dropped == 0 {
-		return nil
-	}
-	return []scanner.Diagnostic{{
-		Severity: scanner.DiagWarning,
-		Message:  fmt.Sprintf("%s %s: %d events not tracked: more than %d distinct keys (raise the key limit)", rule.ID, rule.Slug, dropped, max),
-	}}
 }
 
 // ---- the common shape: one finding per key -------------------------------

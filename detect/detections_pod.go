@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
@@ -97,11 +96,6 @@ func discoveryCall(e *Event) string {
 	return ""
 }
 
-type discWindow struct {
-	calls map[string]*Event
-	last  time.Time
-}
-
 type podToken struct {
 	o       DetectOptions
 	gate    stageGate
@@ -109,14 +103,13 @@ type podToken struct {
 	goAllow globs
 	allow   globs
 	keys    *keyed
-	windows map[string]*discWindow
-	dropped int
+	windows boundedMap[*window] // discovery calls per pod
 	seen    int
 }
 
 func newPodTokenDetector(o DetectOptions) Detector {
 	return &podToken{o: o, agents: globs(o.PodClientAgents), goAllow: globs(o.PodGoClientAllow), allow: globs(o.PodTokenAllow),
-		keys: newKeyed(o.MaxKeys), windows: map[string]*discWindow{}}
+		keys: newKeyed(o.MaxKeys), windows: newBoundedMap[*window](o.MaxKeys)}
 }
 
 func (d *podToken) Rule() reports.Rule { return rulePodToken }
@@ -130,10 +123,11 @@ func (d *podToken) Observe(e *Event) {
 		return
 	}
 	t := when(e)
+	span := d.o.DiscoveryBurstWindow
 	if d.seen++; d.seen%1024 == 0 {
-		for k, w := range d.windows {
-			if t.Sub(w.last) > d.o.DiscoveryBurstWindow {
-				delete(d.windows, k)
+		for k, w := range d.windows.m {
+			if w.idle(t, span) {
+				delete(d.windows.m, k)
 			}
 		}
 	}
@@ -145,46 +139,24 @@ func (d *podToken) Observe(e *Event) {
 	if call == "" {
 		return
 	}
-	w := d.windows[pod]
-	if w == nil {
-		if len(d.windows) >= d.o.MaxKeys {
-			d.dropped++
-			return
-		}
-		w = &discWindow{calls: map[string]*Event{}}
-		d.windows[pod] = w
+	w, ok := d.windows.get(pod, nil, newWindow)
+	if !ok {
+		return
 	}
-	if !w.last.IsZero() && w.last.Sub(t) > d.o.DiscoveryBurstWindow {
-		clear(w.calls)
-	}
-	if t.After(w.last) {
-		w.last = t
-	}
-	for c, ce := range w.calls {
-		if t.Sub(when(ce)) > d.o.DiscoveryBurstWindow {
-			delete(w.calls, c)
-		}
-	}
+	w.advance(t, span)
 	key := "burst\x00" + pod
-	if a := d.keys.m[key]; a != nil && t.Sub(a.last) <= d.o.DiscoveryBurstWindow {
+	if a := d.keys.m[key]; a != nil && t.Sub(a.last) <= span {
 		d.record(key, e, pod, node, sa, "discovery burst", "")
 		return
 	}
-	if len(w.calls) < 4*d.o.DiscoveryBurstThreshold {
-		w.calls[call] = snapshot(e)
-	}
-	if len(w.calls) < d.o.DiscoveryBurstThreshold {
+	w.add(call, e, t, 4*d.o.DiscoveryBurstThreshold)
+	if w.len() < d.o.DiscoveryBurstThreshold {
 		return
 	}
-	evs := make([]*Event, 0, len(w.calls))
-	for _, ce := range w.calls {
-		evs = append(evs, ce)
+	for _, it := range w.sorted() {
+		d.record(key, it.ev, pod, node, sa, "discovery burst", "")
 	}
-	sort.Slice(evs, func(i, j int) bool { return when(evs[i]).Before(when(evs[j])) })
-	for _, ce := range evs {
-		d.record(key, ce, pod, node, sa, "discovery burst", "")
-	}
-	clear(w.calls)
+	clear(w.items)
 }
 
 func (d *podToken) record(key string, e *Event, pod, node, sa, why string, sev reports.Severity) {
@@ -220,7 +192,7 @@ func (d *podToken) Findings() []reports.Finding {
 }
 
 func (d *podToken) Diagnostics() []scanner.Diagnostic {
-	return limitDiagnostics(rulePodToken, d.dropped+d.keys.dropped, d.o.MaxKeys)
+	return limitDiagnostics(rulePodToken, d.windows.dropped+d.keys.dropped, d.o.MaxKeys)
 }
 
 // ---- KGD07 ---------------------------------------------------------------

@@ -2,8 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
-	"sort"
 	"time"
 
 	"github.com/kubegrant/kubegrant/reports"
@@ -35,38 +35,35 @@ var ruleSecretBurst = reports.Rule{
 	References:  []string{"Elastic: Kubernetes Rapid Secret Retrieval From Multiple Objects (multiple_secret_retrieval_burst)"},
 }
 
-// burstEntry is one distinct Secret in a client's window.
-type burstEntry struct {
-	last           time.Time
-	n, allow, deny int
-	ev             *Event
-}
-
-// burstKey is one client's sliding window and its open burst.
-type burstKey struct {
-	window map[string]*burstEntry
-	burst  *aggregate
-	last   time.Time
-}
-
 // secretBurst keeps, per (user, source IP, user agent), the Secrets read in
 // the last window and turns a window with enough distinct Secrets into a
 // burst; overlapping windows extend the same burst.
 type secretBurst struct {
-	o       DetectOptions
-	gate    stageGate
-	allow   globs
-	names   globs
-	keys    map[string]*burstKey
-	done    []*aggregate
-	dropped int
-	seen    int
+	o      DetectOptions
+	gate   stageGate
+	allow  globs
+	names  globs
+	bursts bursts
 }
 
 const maxWindowEntries = 64
 
 func newSecretBurstDetector(o DetectOptions) Detector {
-	return &secretBurst{o: o, allow: globs(o.SecretReaderAllow), names: globs(o.SecretNameAllow), keys: map[string]*burstKey{}}
+	d := &secretBurst{o: o, allow: globs(o.SecretReaderAllow), names: globs(o.SecretNameAllow)}
+	d.bursts = bursts{
+		span: o.SecretBurstWindow, threshold: o.SecretBurstThreshold, maxItems: maxWindowEntries,
+		keys: newBoundedMap[*burstKey](o.MaxKeys),
+		// Every finished burst is kept.
+		doneLimit: keyLimit{max: math.MaxInt},
+		// Earlier reads of the same Secret in the window count too.
+		countRepeats: true,
+		add: func(b *aggregate, e *Event, id string) {
+			b.add(e, o.EvidenceCap)
+			b.attr("secrets").add(id)
+			b.attr("namespaces").add(objRef(e).Namespace)
+		},
+	}
+	return d
 }
 
 func (d *secretBurst) Rule() reports.Rule { return ruleSecretBurst }
@@ -79,135 +76,12 @@ func (d *secretBurst) Observe(e *Event) {
 	if r.Name == "" || d.names.match(r.Name) || isLoopback(clientIP(e)) || callerAllowed(d.allow, e) {
 		return
 	}
-	t := when(e)
-	if d.seen++; d.seen%1024 == 0 {
-		d.prune(t)
-	}
 	key := who(e) + "\x00" + clientIP(e) + "\x00" + e.UserAgent
-	k := d.keys[key]
-	if k == nil {
-		if len(d.keys) >= d.o.MaxKeys {
-			d.prune(t)
-			if len(d.keys) >= d.o.MaxKeys {
-				d.dropped++
-				return
-			}
-		}
-		k = &burstKey{window: map[string]*burstEntry{}}
-		d.keys[key] = k
-	}
-	win := d.o.SecretBurstWindow
-	// Time going backwards by more than a window (a new, older file)
-	// starts afresh rather than mixing unrelated periods.
-	if !k.last.IsZero() && k.last.Sub(t) > win {
-		d.close(k)
-	}
-	if t.After(k.last) {
-		k.last = t
-	}
-	for name, en := range k.window {
-		if t.Sub(en.last) > win {
-			delete(k.window, name)
-		}
-	}
-	id := r.Namespace + "/" + r.Name
-	en := k.window[id]
-	if en == nil {
-		if len(k.window) >= maxWindowEntries {
-			d.evictOldest(k)
-		}
-		en = &burstEntry{}
-		k.window[id] = en
-	}
-	en.last, en.ev = t, snapshot(e)
-	en.n++
-	if allowedEvent(e) {
-		en.allow++
-	} else {
-		en.deny++
-	}
-
-	if k.burst != nil && t.Sub(k.burst.last) <= win {
-		// Overlapping window: the burst goes on.
-		d.addToBurst(k.burst, e, id)
-		return
-	}
-	if k.burst != nil {
-		// The burst ended more than a window ago; the window (already
-		// pruned) may start the next one.
-		d.done = append(d.done, k.burst)
-		k.burst = nil
-	}
-	if len(k.window) < d.o.SecretBurstThreshold {
-		return
-	}
-	// A new burst: it starts with everything in the window.
-	b := newAggregate(key)
-	ids := make([]string, 0, len(k.window))
-	for id := range k.window {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return k.window[ids[i]].last.Before(k.window[ids[j]].last) })
-	for _, wid := range ids {
-		w := k.window[wid]
-		d.addToBurst(b, w.ev, wid)
-		// Earlier reads of the same Secret in the window count too.
-		b.count += w.n - 1
-		b.allowed += w.allow - boolInt(allowedEvent(w.ev))
-		b.denied += w.deny - boolInt(!allowedEvent(w.ev))
-	}
-	k.burst = b
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func (d *secretBurst) addToBurst(b *aggregate, e *Event, id string) {
-	b.add(e, d.o.EvidenceCap)
-	b.attr("secrets").add(id)
-	b.attr("namespaces").add(objRef(e).Namespace)
-}
-
-func (d *secretBurst) evictOldest(k *burstKey) {
-	var oldest string
-	for id, en := range k.window {
-		if oldest == "" || en.last.Before(k.window[oldest].last) {
-			oldest = id
-		}
-	}
-	delete(k.window, oldest)
-}
-
-// close moves the key's open burst to the finished ones.
-func (d *secretBurst) close(k *burstKey) {
-	if k.burst != nil {
-		d.done = append(d.done, k.burst)
-		k.burst = nil
-	}
-	clear(k.window)
-}
-
-// prune closes and forgets clients idle for longer than a window.
-func (d *secretBurst) prune(now time.Time) {
-	for key, k := range d.keys {
-		if now.Sub(k.last) > d.o.SecretBurstWindow {
-			d.close(k)
-			delete(d.keys, key)
-		}
-	}
+	d.bursts.observe(key, r.Namespace+"/"+r.Name, e, when(e))
 }
 
 func (d *secretBurst) Findings() []reports.Finding {
-	all := append([]*aggregate{}, d.done...)
-	for _, k := range d.keys {
-		if k.burst != nil {
-			all = append(all, k.burst)
-		}
-	}
+	all := d.bursts.all()
 	sortAggregates(all)
 	out := []reports.Finding{}
 	for _, b := range all {
@@ -223,7 +97,7 @@ func (d *secretBurst) Findings() []reports.Finding {
 }
 
 func (d *secretBurst) Diagnostics() []scanner.Diagnostic {
-	return limitDiagnostics(ruleSecretBurst, d.dropped, d.o.MaxKeys)
+	return limitDiagnostics(ruleSecretBurst, d.bursts.dropped(), d.o.MaxKeys)
 }
 
 var ruleSecretList = reports.Rule{

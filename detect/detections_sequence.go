@@ -2,7 +2,6 @@ package detect
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -37,25 +36,24 @@ type rbacChange struct {
 // rbacThenWorkload remembers, per identity, its latest RBAC write for one
 // window, and reports workload writes by the same identity inside it.
 type rbacThenWorkload struct {
-	o       DetectOptions
-	gate    stageGate
-	allow   globs
-	last    map[string]*rbacChange
-	keys    *keyed
-	dropped int
-	seen    int
+	o     DetectOptions
+	gate  stageGate
+	allow globs
+	last  boundedMap[*rbacChange]
+	keys  *keyed
+	seen  int
 }
 
 func newRBACThenWorkloadDetector(o DetectOptions) Detector {
-	return &rbacThenWorkload{o: o, allow: globs(o.SequenceAllow), last: map[string]*rbacChange{}, keys: newKeyed(o.MaxKeys)}
+	return &rbacThenWorkload{o: o, allow: globs(o.SequenceAllow), last: newBoundedMap[*rbacChange](o.MaxKeys), keys: newKeyed(o.MaxKeys)}
 }
 
 func (d *rbacThenWorkload) Rule() reports.Rule { return ruleRBACThenWorkload }
 
 func (d *rbacThenWorkload) prune(now time.Time) {
-	for k, c := range d.last {
+	for k, c := range d.last.m {
 		if now.Sub(c.at) > d.o.SequenceWindow || c.at.Sub(now) > d.o.SequenceWindow {
-			delete(d.last, k)
+			delete(d.last.m, k)
 		}
 	}
 }
@@ -77,17 +75,13 @@ func (d *rbacThenWorkload) Observe(e *Event) {
 	}
 	actor := who(e)
 	if isRBAC {
-		if _, ok := d.last[actor]; !ok && len(d.last) >= d.o.MaxKeys {
-			d.prune(t)
-			if len(d.last) >= d.o.MaxKeys {
-				d.dropped++
-				return
-			}
+		if _, ok := d.last.m[actor]; !ok && !admit(&d.last.keyLimit, d.last.m, func() { d.prune(t) }) {
+			return
 		}
-		d.last[actor] = &rbacChange{at: t, ev: snapshot(e), what: e.Verb + " " + kindOf(r.Resource) + " " + objName(ObjectRef{Namespace: r.Namespace, Name: nameOf(e)})}
+		d.last.m[actor] = &rbacChange{at: t, ev: snapshot(e), what: e.Verb + " " + kindOf(r.Resource) + " " + objName(ObjectRef{Namespace: r.Namespace, Name: nameOf(e)})}
 		return
 	}
-	c := d.last[actor]
+	c := d.last.m[actor]
 	if c == nil || t.Before(c.at) || t.Sub(c.at) > d.o.SequenceWindow {
 		return
 	}
@@ -119,7 +113,7 @@ func (d *rbacThenWorkload) Findings() []reports.Finding {
 }
 
 func (d *rbacThenWorkload) Diagnostics() []scanner.Diagnostic {
-	return limitDiagnostics(ruleRBACThenWorkload, d.dropped+d.keys.dropped, d.o.MaxKeys)
+	return limitDiagnostics(ruleRBACThenWorkload, d.last.dropped+d.keys.dropped, d.o.MaxKeys)
 }
 
 // ---- KGD24 ---------------------------------------------------------------
@@ -143,19 +137,6 @@ var ruleForbidden = reports.Rule{
 	},
 }
 
-// forbidEntry is one distinct denied path in a client's window.
-type forbidEntry struct {
-	last time.Time
-	ev   *Event
-}
-
-// forbidKey is one user+IP's window of denied paths and its open burst.
-type forbidKey struct {
-	window map[string]*forbidEntry
-	burst  *aggregate
-	last   time.Time
-}
-
 // agentState is what KGD24 knows about one user agent: when it was first
 // seen, whether that first request was denied, how many requests were
 // allowed, and the denials (only for agents whose first request was one).
@@ -169,19 +150,25 @@ type agentState struct {
 }
 
 type forbidden struct {
-	o       DetectOptions
-	gate    stageGate
-	allow   globs
-	keys    map[string]*forbidKey
-	done    []*aggregate
-	agents  map[string]*agentState
-	start   time.Time
-	dropped int
-	seen    int
+	o      DetectOptions
+	gate   stageGate
+	allow  globs
+	bursts bursts
+	agents boundedMap[*agentState]
+	start  time.Time
 }
 
 func newForbiddenDetector(o DetectOptions) Detector {
-	return &forbidden{o: o, allow: globs(o.ForbiddenAllow), keys: map[string]*forbidKey{}, agents: map[string]*agentState{}}
+	return &forbidden{o: o, allow: globs(o.ForbiddenAllow), agents: newBoundedMap[*agentState](o.MaxKeys), bursts: bursts{
+		span: o.ForbiddenBurstWindow, threshold: o.ForbiddenBurstThreshold, maxItems: 4 * o.ForbiddenBurstThreshold,
+		keys: newBoundedMap[*burstKey](o.MaxKeys), doneLimit: keyLimit{max: o.MaxKeys},
+		prefix: "burst\x00",
+		add: func(b *aggregate, e *Event, path string) {
+			b.add(e, o.EvidenceCap)
+			b.attr("who").add(who(e))
+			b.attr("paths").add(path)
+		},
+	}}
 }
 
 func (d *forbidden) Rule() reports.Rule { return ruleForbidden }
@@ -213,103 +200,7 @@ func (d *forbidden) Observe(e *Event) {
 	if !denied || exempt {
 		return
 	}
-	if d.seen++; d.seen%1024 == 0 {
-		d.prune(t)
-	}
-	key := who(e) + "\x00" + clientIP(e)
-	k := d.keys[key]
-	if k == nil {
-		if len(d.keys) >= d.o.MaxKeys {
-			d.prune(t)
-			if len(d.keys) >= d.o.MaxKeys {
-				d.dropped++
-				return
-			}
-		}
-		k = &forbidKey{window: map[string]*forbidEntry{}}
-		d.keys[key] = k
-	}
-	win := d.o.ForbiddenBurstWindow
-	if !k.last.IsZero() && k.last.Sub(t) > win {
-		d.close(k)
-	}
-	if t.After(k.last) {
-		k.last = t
-	}
-	for p, en := range k.window {
-		if t.Sub(en.last) > win {
-			delete(k.window, p)
-		}
-	}
-	path := pathOf(e)
-	en := k.window[path]
-	if en == nil {
-		if len(k.window) >= 4*d.o.ForbiddenBurstThreshold {
-			var oldest string
-			for p, x := range k.window {
-				if oldest == "" || x.last.Before(k.window[oldest].last) {
-					oldest = p
-				}
-			}
-			delete(k.window, oldest)
-		}
-		en = &forbidEntry{}
-		k.window[path] = en
-	}
-	en.last, en.ev = t, snapshot(e)
-
-	if k.burst != nil && t.Sub(k.burst.last) <= win {
-		d.addToBurst(k.burst, e, path)
-		return
-	}
-	if k.burst != nil {
-		d.finish(k.burst)
-		k.burst = nil
-	}
-	if len(k.window) < d.o.ForbiddenBurstThreshold {
-		return
-	}
-	b := newAggregate("burst\x00" + key)
-	paths := make([]string, 0, len(k.window))
-	for p := range k.window {
-		paths = append(paths, p)
-	}
-	sort.Slice(paths, func(i, j int) bool { return k.window[paths[i]].last.Before(k.window[paths[j]].last) })
-	for _, p := range paths {
-		d.addToBurst(b, k.window[p].ev, p)
-	}
-	k.burst = b
-}
-
-func (d *forbidden) addToBurst(b *aggregate, e *Event, path string) {
-	b.add(e, d.o.EvidenceCap)
-	b.attr("who").add(who(e))
-	b.attr("paths").add(path)
-}
-
-func (d *forbidden) finish(b *aggregate) {
-	if len(d.done) >= d.o.MaxKeys {
-		d.dropped++
-		return
-	}
-	d.done = append(d.done, b)
-}
-
-func (d *forbidden) close(k *forbidKey) {
-	if k.burst != nil {
-		d.finish(k.burst)
-		k.burst = nil
-	}
-	clear(k.window)
-}
-
-func (d *forbidden) prune(now time.Time) {
-	for key, k := range d.keys {
-		if now.Sub(k.last) > d.o.ForbiddenBurstWindow {
-			d.close(k)
-			delete(d.keys, key)
-		}
-	}
+	d.bursts.observe(who(e)+"\x00"+clientIP(e), pathOf(e), e, t)
 }
 
 // observeAgent tracks user agents for the "new client refused" half.
@@ -318,14 +209,9 @@ func (d *forbidden) observeAgent(e *Event, t time.Time, denied bool) {
 	if ua == "" {
 		return
 	}
-	st := d.agents[ua]
-	if st == nil {
-		if len(d.agents) >= d.o.MaxKeys {
-			d.dropped++
-			return
-		}
-		st = &agentState{first: t, firstDenied: denied}
-		d.agents[ua] = st
+	st, ok := d.agents.get(ua, nil, func() *agentState { return &agentState{first: t, firstDenied: denied} })
+	if !ok {
+		return
 	}
 	if allowedEvent(e) {
 		st.allowed++
@@ -342,15 +228,9 @@ func (d *forbidden) observeAgent(e *Event, t time.Time, denied bool) {
 }
 
 func (d *forbidden) Findings() []reports.Finding {
-	var all []*aggregate
-	all = append(all, d.done...)
-	for _, k := range d.keys {
-		if k.burst != nil {
-			all = append(all, k.burst)
-		}
-	}
+	all := d.bursts.all()
 	agentOf := map[*aggregate]string{}
-	for ua, st := range d.agents {
+	for ua, st := range d.agents.m {
 		if st.denials == nil {
 			continue
 		}
@@ -367,7 +247,7 @@ func (d *forbidden) Findings() []reports.Finding {
 	out := []reports.Finding{}
 	for _, a := range all {
 		if ua, ok := agentOf[a]; ok {
-			st := d.agents[ua]
+			st := d.agents.m[ua]
 			msg := fmt.Sprintf("new user agent %q (first seen %s after the log start) was refused %s by %s (%s)",
 				ua, st.first.Sub(d.start).Round(time.Second), plural(a.denied, "request"), a.attr("who"), a.attr("requests"))
 			if st.allowed > 0 {
@@ -386,5 +266,5 @@ func (d *forbidden) Findings() []reports.Finding {
 }
 
 func (d *forbidden) Diagnostics() []scanner.Diagnostic {
-	return limitDiagnostics(ruleForbidden, d.dropped, d.o.MaxKeys)
+	return limitDiagnostics(ruleForbidden, d.bursts.dropped()+d.agents.dropped, d.o.MaxKeys)
 }

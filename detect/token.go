@@ -97,17 +97,17 @@ type mint struct {
 // made with the minted token (user.extra credential-id). Open mints are
 // capped by MaxKeys and pruned TokenUseWindow after minting unless used.
 type mintedTokenUse struct {
-	o       DetectOptions
-	allow   globs
-	gate    stageGate
-	open    map[string]*mint
-	used    []*mint
-	dropped int
-	seen    int
+	o     DetectOptions
+	allow globs
+	gate  stageGate
+	open  map[string]*mint // bounded by keyLimit
+	keyLimit
+	used []*mint
+	seen int
 }
 
 func newMintedTokenUseDetector(o DetectOptions) Detector {
-	return &mintedTokenUse{o: o, allow: globs(o.TokenRequestAllow), open: map[string]*mint{}}
+	return &mintedTokenUse{o: o, allow: globs(o.TokenRequestAllow), open: map[string]*mint{}, keyLimit: keyLimit{max: o.MaxKeys}}
 }
 
 func (d *mintedTokenUse) Rule() reports.Rule { return ruleMintedTokenUse }
@@ -125,12 +125,8 @@ func (d *mintedTokenUse) Observe(e *Event) {
 		if jti == "" || d.open[jti] != nil {
 			return
 		}
-		if len(d.open) >= d.o.MaxKeys {
-			d.prune(t)
-			if len(d.open) >= d.o.MaxKeys {
-				d.dropped++
-				return
-			}
+		if !admit(&d.keyLimit, d.open, func() { d.prune(t) }) {
+			return
 		}
 		r := objRef(e)
 		m := &mint{
