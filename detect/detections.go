@@ -287,6 +287,14 @@ func orDefault(v, def []string) []string {
 	return v
 }
 
+// positiveOr is v, or def when v is zero or negative.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 func (o DetectOptions) withDefaults() DetectOptions {
 	o.TokenRequestAllow = orDefault(o.TokenRequestAllow, DefaultTokenRequestAllow)
 	o.SecretReaderAllow = orDefault(o.SecretReaderAllow, DefaultSecretReaderAllow)
@@ -305,39 +313,17 @@ func (o DetectOptions) withDefaults() DetectOptions {
 	o.WebhookWriterAllow = orDefault(o.WebhookWriterAllow, DefaultWebhookWriterAllow)
 	o.SensitiveConfigMaps = orDefault(o.SensitiveConfigMaps, DefaultSensitiveConfigMaps)
 	o.ConfigMapWriterAllow = orDefault(o.ConfigMapWriterAllow, DefaultConfigMapWriterAllow)
-	if o.SequenceWindow <= 0 {
-		o.SequenceWindow = 5 * time.Minute
-	}
-	if o.ForbiddenBurstThreshold <= 0 {
-		o.ForbiddenBurstThreshold = 10
-	}
-	if o.ForbiddenBurstWindow <= 0 {
-		o.ForbiddenBurstWindow = 5 * time.Minute
-	}
-	if o.UserAgentBaseline <= 0 {
-		o.UserAgentBaseline = time.Hour
-	}
-	if o.SecretBurstThreshold <= 0 {
-		o.SecretBurstThreshold = 3
-	}
-	if o.SecretBurstWindow <= 0 {
-		o.SecretBurstWindow = 6 * time.Minute
-	}
-	if o.DiscoveryBurstThreshold <= 0 {
-		o.DiscoveryBurstThreshold = 12
-	}
-	if o.DiscoveryBurstWindow <= 0 {
-		o.DiscoveryBurstWindow = time.Minute
-	}
-	if o.TokenUseWindow <= 0 {
-		o.TokenUseWindow = 48 * time.Hour
-	}
-	if o.MaxKeys <= 0 {
-		o.MaxKeys = 10000
-	}
-	if o.EvidenceCap <= 0 {
-		o.EvidenceCap = 10
-	}
+	o.SequenceWindow = positiveOr(o.SequenceWindow, 5*time.Minute)
+	o.ForbiddenBurstThreshold = positiveOr(o.ForbiddenBurstThreshold, 10)
+	o.ForbiddenBurstWindow = positiveOr(o.ForbiddenBurstWindow, 5*time.Minute)
+	o.UserAgentBaseline = positiveOr(o.UserAgentBaseline, time.Hour)
+	o.SecretBurstThreshold = positiveOr(o.SecretBurstThreshold, 3)
+	o.SecretBurstWindow = positiveOr(o.SecretBurstWindow, 6*time.Minute)
+	o.DiscoveryBurstThreshold = positiveOr(o.DiscoveryBurstThreshold, 12)
+	o.DiscoveryBurstWindow = positiveOr(o.DiscoveryBurstWindow, time.Minute)
+	o.TokenUseWindow = positiveOr(o.TokenUseWindow, 48*time.Hour)
+	o.MaxKeys = positiveOr(o.MaxKeys, 10000)
+	o.EvidenceCap = positiveOr(o.EvidenceCap, 10)
 	return o
 }
 

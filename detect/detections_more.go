@@ -83,12 +83,8 @@ func newSecretNodeOrSADetector(o DetectOptions) Detector {
 			return hit{}, false
 		}
 		r := objRef(e)
-		scope := "all namespaces"
-		if r.Namespace != "" {
-			scope = "namespace " + r.Namespace
-		}
 		return hit{key: who(e) + "\x00" + r.Namespace, severity: sev, attrs: map[string]string{
-			"who": kind + " " + who(e), "scope": scope, "verbs": e.Verb, "secrets": objName(r),
+			"who": kind + " " + who(e), "scope": scopeOf(r.Namespace), "verbs": e.Verb, "secrets": objName(r),
 		}}, true
 	}, func(a *aggregate) string {
 		msg := fmt.Sprintf("%s read Secrets in %s (%s: %s, %s)", a.attr("who"), a.attr("scope"), a.attr("verbs"), plural(a.count, "request"), outcome(a))
@@ -115,11 +111,17 @@ var ruleSecretScripting = reports.Rule{
 	References:  []string{"Elastic: Kubernetes Secret Access via Scripting HTTP Client (credential_access_kubernetes_secret_access_scripting_http_clients)"},
 }
 
-func newSecretScriptingDetector(o DetectOptions) Detector {
-	agents := make(globs, 0, len(o.ScriptingAgents))
-	for _, a := range o.ScriptingAgents {
-		agents = append(agents, strings.ToLower(a))
+// lowerGlobs lowercases patterns matched against lowercased user agents.
+func lowerGlobs(ps []string) globs {
+	g := make(globs, 0, len(ps))
+	for _, p := range ps {
+		g = append(g, strings.ToLower(p))
 	}
+	return g
+}
+
+func newSecretScriptingDetector(o DetectOptions) Detector {
+	agents := lowerGlobs(o.ScriptingAgents)
 	allow := globs(o.SecretReaderAllow)
 	return newPerKey(o, ruleSecretScripting, func(e *Event) (hit, bool) {
 		if !isVerb(e, "get", "list", "watch") || !isSecrets(e) || e.UserAgent == "" || callerAllowed(allow, e) {
@@ -135,10 +137,7 @@ func newSecretScriptingDetector(o DetectOptions) Detector {
 		r := objRef(e)
 		target := objName(r)
 		if r.Name == "" {
-			target = "all namespaces"
-			if r.Namespace != "" {
-				target = "namespace " + r.Namespace
-			}
+			target = scopeOf(r.Namespace)
 		}
 		return hit{key: who(e) + "\x00" + e.UserAgent, severity: sev, attrs: map[string]string{
 			"who": who(e), "agent": e.UserAgent, "reads": e.Verb + " " + target,
@@ -224,10 +223,7 @@ var clientGoAgent = regexp.MustCompile(`^[A-Za-z0-9._-]+/v?[0-9][^ ]* \([a-z0-9]
 
 func newSelfReviewDetector(o DetectOptions) Detector {
 	interactive := globs(o.PodClientAgents)
-	scripting := make(globs, 0, len(o.ScriptingAgents))
-	for _, a := range o.ScriptingAgents {
-		scripting = append(scripting, strings.ToLower(a))
-	}
+	scripting := lowerGlobs(o.ScriptingAgents)
 	agentAllow := globs(o.SelfReviewAgentAllow)
 	return newPerKey(o, ruleSelfReview, func(e *Event) (hit, bool) {
 		r := objRef(e)

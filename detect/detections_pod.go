@@ -327,28 +327,27 @@ var ruleNodeProxy = reports.Rule{
 	References:  []string{"Elastic: Kubernetes API Proxy to Node (privilege_escalation_api_proxy_to_node)", "kubernetes/kubernetes#119640"},
 }
 
-func newEphemeralDetector(o DetectOptions) Detector {
-	return newPerKey(o, ruleEphemeral, func(e *Event) (hit, bool) {
+// podSubresource matches allowed requests with one of verbs on a pod
+// subresource, one key per caller and pod.
+func podSubresource(sub string, verbs ...string) func(*Event) (hit, bool) {
+	return func(e *Event) (hit, bool) {
 		r := objRef(e)
-		if r.Resource != "pods" || r.Subresource != "ephemeralcontainers" || !isVerb(e, "update", "patch") || !allowedEvent(e) {
+		if r.Resource != "pods" || r.Subresource != sub || !isVerb(e, verbs...) || !allowedEvent(e) {
 			return hit{}, false
 		}
 		pod := r.Namespace + "/" + r.Name
 		return hit{key: who(e) + "\x00" + pod, attrs: map[string]string{"who": who(e), "pod": pod}}, true
-	}, func(a *aggregate) string {
+	}
+}
+
+func newEphemeralDetector(o DetectOptions) Detector {
+	return newPerKey(o, ruleEphemeral, podSubresource("ephemeralcontainers", "update", "patch"), func(a *aggregate) string {
 		return fmt.Sprintf("%s added ephemeral containers to pod %s (%s)", a.attr("who"), a.attr("pod"), plural(a.count, "request"))
 	})
 }
 
 func newPortForwardDetector(o DetectOptions) Detector {
-	return newPerKey(o, rulePortForward, func(e *Event) (hit, bool) {
-		r := objRef(e)
-		if r.Resource != "pods" || r.Subresource != "portforward" || !isVerb(e, "create", "get") || !allowedEvent(e) {
-			return hit{}, false
-		}
-		pod := r.Namespace + "/" + r.Name
-		return hit{key: who(e) + "\x00" + pod, attrs: map[string]string{"who": who(e), "pod": pod}}, true
-	}, func(a *aggregate) string {
+	return newPerKey(o, rulePortForward, podSubresource("portforward", "create", "get"), func(a *aggregate) string {
 		return fmt.Sprintf("%s port-forwarded to pod %s (%s)", a.attr("who"), a.attr("pod"), plural(a.count, "session"))
 	})
 }

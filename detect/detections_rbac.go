@@ -93,11 +93,7 @@ func newClusterAdminBindingDetector(o DetectOptions) Detector {
 		if !ok || b.RoleRef.Kind != "ClusterRole" || b.RoleRef.Name != "cluster-admin" {
 			return hit{}, false
 		}
-		name := r.Name
-		if r.Namespace != "" {
-			name = r.Namespace + "/" + r.Name
-		}
-		binding := kindOf(r.Resource) + " " + name
+		binding := kindOf(r.Resource) + " " + objName(r)
 		subs := make([]string, 0, len(b.Subjects))
 		for _, s := range b.Subjects {
 			n := s.Kind + " " + s.Name
@@ -169,10 +165,7 @@ func newRBACWriteBySADetector(o DetectOptions) Detector {
 		if _, ok := saNamespace(user); !ok || callerAllowed(allow, e) {
 			return hit{}, false
 		}
-		obj := kindOf(r.Resource) + " " + r.Name
-		if r.Namespace != "" {
-			obj = kindOf(r.Resource) + " " + r.Namespace + "/" + r.Name
-		}
+		obj := kindOf(r.Resource) + " " + objName(r)
 		return hit{key: who(e), attrs: map[string]string{"who": who(e), "writes": e.Verb + " " + obj}}, true
 	}, func(a *aggregate) string {
 		return fmt.Sprintf("ServiceAccount %s wrote RBAC objects (%s): %s", a.attr("who"), plural(a.count, "request"), a.attr("writes"))
@@ -235,10 +228,7 @@ func newWildcardRoleDetector(o DetectOptions) Detector {
 		if len(found) == 0 {
 			return hit{}, false
 		}
-		obj := kindOf(r.Resource) + " " + r.Name
-		if r.Namespace != "" {
-			obj = kindOf(r.Resource) + " " + r.Namespace + "/" + r.Name
-		}
+		obj := kindOf(r.Resource) + " " + objName(r)
 		return hit{key: who(e) + "\x00" + obj, severity: sev, attrs: map[string]string{"who": who(e), "obj": obj, "rules": strings.Join(found, "; "), "verbs": e.Verb}}, true
 	}, func(a *aggregate) string {
 		return fmt.Sprintf("%s %s %s with wildcards: %s", a.attr("who"), pastTense(a.attr("verbs").String()), a.attr("obj"), a.attr("rules"))
@@ -308,12 +298,6 @@ func newEventsDeletedDetector(o DetectOptions) Detector {
 		}
 		return hit{key: who(e) + "\x00" + r.Namespace, attrs: map[string]string{"who": who(e), "ns": r.Namespace}}, true
 	}, func(a *aggregate) string {
-		ns := a.attr("ns").String()
-		if ns == "" {
-			ns = "all namespaces"
-		} else {
-			ns = "namespace " + ns
-		}
-		return fmt.Sprintf("%s deleted events in %s (%s)", a.attr("who"), ns, plural(a.count, "request"))
+		return fmt.Sprintf("%s deleted events in %s (%s)", a.attr("who"), scopeOf(a.attr("ns").String()), plural(a.count, "request"))
 	})
 }

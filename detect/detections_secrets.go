@@ -17,6 +17,14 @@ func isLoopback(ip string) bool {
 	return err == nil && a.Unmap().IsLoopback()
 }
 
+// scopeOf is "namespace NS", or "all namespaces" for a cluster-wide request.
+func scopeOf(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return "namespace " + ns
+}
+
 func isSecrets(e *Event) bool {
 	r := objRef(e)
 	return r.Resource == "secrets" && r.Subresource == "" && r.APIGroup == ""
@@ -123,10 +131,7 @@ func newSecretListDetector(o DetectOptions) Detector {
 		if ns != "" && ns != "kube-system" && ns != "default" {
 			return hit{}, false
 		}
-		scope := "all namespaces"
-		if ns != "" {
-			scope = "namespace " + ns
-		}
+		scope := scopeOf(ns)
 		return hit{key: who(e) + "\x00" + scope, attrs: map[string]string{"who": who(e), "scope": scope, "verbs": e.Verb}}, true
 	}, func(a *aggregate) string {
 		return fmt.Sprintf("%s listed Secrets in %s (%s: %s)", a.attr("who"), a.attr("scope"), a.attr("verbs"), plural(a.count, "request"))
