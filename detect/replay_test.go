@@ -112,7 +112,7 @@ func TestReplayExercised(t *testing.T) {
 				"user":             map[string]any{"username": "support", "groups": []string{"system:authenticated"}},
 				"impersonatedUser": map[string]any{"username": "alice"}})}, want: 0},
 		{name: "bind derived from the roleRef of a binding write", subject: alice,
-			rule: rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin"}},
+			rule:        rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin"}},
 			exercisedBy: []reports.PolicyRule{{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "clusterroles"}, Verbs: []string{"bind"}}},
 			events: []string{event("1", map[string]any{"verb": "create", "level": "RequestResponse",
 				"objectRef":     map[string]any{"resource": "clusterrolebindings", "apiGroup": "rbac.authorization.k8s.io", "name": "x"},
