@@ -43,10 +43,10 @@ func replayOne(t *testing.T, subject scanner.Ref, scope string, rule rbacv1.Poli
 	return &static[0]
 }
 
-// event renders an audit event; fields override the defaults.
-func event(id string, fields map[string]any) string {
+// event renders audit event "1"; fields override the defaults.
+func event(fields map[string]any) string {
 	e := map[string]any{
-		"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": id, "stage": "ResponseComplete",
+		"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": "1", "stage": "ResponseComplete",
 		"verb": "get", "requestURI": "/api/v1/namespaces/ns/secrets/s1",
 		"user":           map[string]any{"username": "alice", "groups": []string{"dev", "system:authenticated"}},
 		"objectRef":      map[string]any{"resource": "secrets", "namespace": "ns", "name": "s1", "apiVersion": "v1"},
@@ -82,57 +82,57 @@ func TestReplayExercised(t *testing.T) {
 		events      []string
 		want        int
 	}{
-		{name: "allowed get by the user", subject: alice, rule: secretsRead, exercisedBy: getSecrets, events: []string{event("1", nil)}, want: 1},
-		{name: "through group membership", subject: dev, rule: secretsRead, events: []string{event("1", nil)}, want: 1},
+		{name: "allowed get by the user", subject: alice, rule: secretsRead, exercisedBy: getSecrets, events: []string{event(nil)}, want: 1},
+		{name: "through group membership", subject: dev, rule: secretsRead, events: []string{event(nil)}, want: 1},
 		{name: "list does not exercise a get finding", subject: alice, rule: secretsRead, exercisedBy: getSecrets,
-			events: []string{event("1", map[string]any{"verb": "list"})}, want: 0},
-		{name: "forbidden attempt", subject: alice, rule: secretsRead, events: []string{event("1", map[string]any{
+			events: []string{event(map[string]any{"verb": "list"})}, want: 0},
+		{name: "forbidden attempt", subject: alice, rule: secretsRead, events: []string{event(map[string]any{
 			"responseStatus": map[string]any{"code": 403}, "annotations": map[string]any{"authorization.k8s.io/decision": "forbid", "authorization.k8s.io/reason": ""}})}, want: 0},
 		{name: "node authorizer read is never RBAC", subject: scanner.Ref{Kind: scanner.KindGroup, Name: "system:nodes"}, rule: secretsRead,
-			events: []string{event("1", map[string]any{"user": node, "annotations": noReason})}, want: 0},
+			events: []string{event(map[string]any{"user": node, "annotations": noReason})}, want: 0},
 		{name: "system:masters is never RBAC", subject: scanner.Ref{Kind: scanner.KindGroup, Name: "system:masters"}, rule: secretsRead,
-			events: []string{event("1", map[string]any{"user": masters, "annotations": noReason})}, want: 0},
-		{name: "out of the RoleBinding's namespace", subject: alice, scope: "other", rule: secretsRead, events: []string{event("1", nil)}, want: 0},
-		{name: "in the RoleBinding's namespace", subject: alice, scope: "ns", rule: secretsRead, events: []string{event("1", nil)}, want: 1},
+			events: []string{event(map[string]any{"user": masters, "annotations": noReason})}, want: 0},
+		{name: "out of the RoleBinding's namespace", subject: alice, scope: "other", rule: secretsRead, events: []string{event(nil)}, want: 0},
+		{name: "in the RoleBinding's namespace", subject: alice, scope: "ns", rule: secretsRead, events: []string{event(nil)}, want: 1},
 		{name: "stage duplicates count once", subject: alice, rule: secretsRead, events: []string{
-			event("1", map[string]any{"stage": "RequestReceived", "annotations": nil}), event("1", nil)}, want: 1},
-		{name: "impersonated request uses the impersonated identity", subject: alice, rule: secretsRead, events: []string{event("1", map[string]any{
+			event(map[string]any{"stage": "RequestReceived", "annotations": nil}), event(nil)}, want: 1},
+		{name: "impersonated request uses the impersonated identity", subject: alice, rule: secretsRead, events: []string{event(map[string]any{
 			"user":             map[string]any{"username": "support", "groups": []string{"system:authenticated"}},
 			"impersonatedUser": map[string]any{"username": "alice", "groups": []string{"system:authenticated"}}})}, want: 1},
 		{name: "impersonation check exercises the impersonator's grant",
 			subject: scanner.Ref{Kind: scanner.KindUser, Name: "support"},
 			rule:    rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"users"}, Verbs: []string{"impersonate"}, ResourceNames: []string{"alice"}},
-			events: []string{event("1", map[string]any{
+			events: []string{event(map[string]any{
 				"user":             map[string]any{"username": "support", "groups": []string{"system:authenticated"}},
 				"impersonatedUser": map[string]any{"username": "alice", "groups": []string{"system:authenticated"}}})}, want: 1},
 		{name: "impersonation of someone else is not this grant",
 			subject: scanner.Ref{Kind: scanner.KindUser, Name: "support"},
 			rule:    rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"users"}, Verbs: []string{"impersonate"}, ResourceNames: []string{"bob"}},
-			events: []string{event("1", map[string]any{
+			events: []string{event(map[string]any{
 				"user":             map[string]any{"username": "support", "groups": []string{"system:authenticated"}},
 				"impersonatedUser": map[string]any{"username": "alice"}})}, want: 0},
 		{name: "bind derived from the roleRef of a binding write", subject: alice,
 			rule:        rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin"}},
 			exercisedBy: []reports.PolicyRule{{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "clusterroles"}, Verbs: []string{"bind"}}},
-			events: []string{event("1", map[string]any{"verb": "create", "level": "RequestResponse",
+			events: []string{event(map[string]any{"verb": "create", "level": "RequestResponse",
 				"objectRef":     map[string]any{"resource": "clusterrolebindings", "apiGroup": "rbac.authorization.k8s.io", "name": "x"},
 				"requestObject": map[string]any{"roleRef": map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}}})}, want: 1},
 		{name: "bind needs the roleRef (Metadata level)", subject: alice,
 			rule:   rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}},
-			events: []string{event("1", map[string]any{"verb": "create", "objectRef": map[string]any{"resource": "clusterrolebindings", "apiGroup": "rbac.authorization.k8s.io", "name": "x"}})}, want: 0},
+			events: []string{event(map[string]any{"verb": "create", "objectRef": map[string]any{"resource": "clusterrolebindings", "apiGroup": "rbac.authorization.k8s.io", "name": "x"}})}, want: 0},
 		{name: "escalate derived from a role write", subject: alice,
 			rule:   rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles"}, Verbs: []string{"escalate"}},
-			events: []string{event("1", map[string]any{"verb": "update", "objectRef": map[string]any{"resource": "roles", "apiGroup": "rbac.authorization.k8s.io", "namespace": "ns", "name": "x"}})}, want: 1},
+			events: []string{event(map[string]any{"verb": "update", "objectRef": map[string]any{"resource": "roles", "apiGroup": "rbac.authorization.k8s.io", "namespace": "ns", "name": "x"}})}, want: 1},
 		{name: "create on a collection never matches resourceNames", subject: alice,
 			rule:   rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"create"}, ResourceNames: []string{"s1"}},
-			events: []string{event("1", map[string]any{"verb": "create"})}, want: 0},
+			events: []string{event(map[string]any{"verb": "create"})}, want: 0},
 		{name: "subresource create keeps the name", subject: alice,
 			rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{"sa1"}},
-			events: []string{event("1", map[string]any{"verb": "create",
+			events: []string{event(map[string]any{"verb": "create",
 				"objectRef": map[string]any{"resource": "serviceaccounts", "subresource": "token", "namespace": "ns", "name": "sa1"}})}, want: 1},
 		{name: "pods/* is a literal", subject: alice,
 			rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/*"}, Verbs: []string{"create"}},
-			events: []string{event("1", map[string]any{"verb": "create",
+			events: []string{event(map[string]any{"verb": "create",
 				"objectRef": map[string]any{"resource": "pods", "subresource": "exec", "namespace": "ns", "name": "p"}})}, want: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestReplayMismatch(t *testing.T) {
 	g := &scanner.Graph{Grants: []scanner.Grant{{Subject: scanner.Subject{Ref: alice}, Binding: binding, Role: scanner.Ref{Kind: "ClusterRole", Name: "r"},
 		Rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}}}}
 	log := filepath.Join(t.TempDir(), "audit.log")
-	if err := os.WriteFile(log, []byte(event("1", nil)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(log, []byte(event(nil)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Replay(context.Background(), []string{log}, g, nil, nil, ReplayOptions{})

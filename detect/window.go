@@ -98,13 +98,13 @@ func newWindow() *window { return &window{items: map[string]windowItem{}} }
 // advance moves the window to t, forgetting items last seen more than span
 // before it. Time going backwards by more than span (a new, older file)
 // starts afresh rather than mixing unrelated periods: the window is
-// emptied and advance reports true. The key's latest time is kept, so
-// each event of the older file restarts the window again until its times
-// pass that one.
+// emptied, follows the older file's clock from then on, and advance
+// reports true.
 func (w *window) advance(t time.Time, span time.Duration) (restarted bool) {
 	if !w.last.IsZero() && w.last.Sub(t) > span {
 		clear(w.items)
 		restarted = true
+		w.last = t // the older file's own clock from now on
 	}
 	if t.After(w.last) {
 		w.last = t

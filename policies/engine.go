@@ -177,7 +177,7 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) ([]reports.Finding,
 	}
 	// The input document is no longer needed: let it go before the
 	// findings are built.
-	in.doc, rs, byPkg = nil, nil, nil
+	in.doc = nil
 	fo := fanOut{g: g, in: in, roleSources: roleSources(g), out: make([]sortable, 0, n), described: map[scanner.Ref]string{}}
 	for _, p := range all {
 		if err := fo.add(p.m, p.r); err != nil {
