@@ -208,7 +208,7 @@ func textActor(a *Actor) string {
 
 func textExercised(f *Finding) string {
 	if !*f.Exercised {
-		return "no (not seen in the audit log)"
+		return "never in the audit window: a candidate for removal"
 	}
 	return textSeen(f.ExerciseCount, f)
 }
