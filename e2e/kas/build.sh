@@ -77,5 +77,5 @@ build_etcd() {
 build_etcd
 build_kas
 "$DIR/kube-apiserver" --version >&2
-"$DIR/etcd" --version | head -1 >&2
+"$DIR/etcd" --version | sed -n 1p >&2  # sed, not head: no SIGPIPE under pipefail
 log "ready in $DIR ($(( $(date +%s) - t0 )) s)"
