@@ -77,6 +77,11 @@ func TestE2ECluster(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if t.Failed() && os.Getenv(kastest.EnvKeep) == "" {
+			t.Logf("rerun with %s=1 to keep the reports, logs and audit log in %s", kastest.EnvKeep, dir)
+		}
+	})
 	auditLog := filepath.Join(dir, "audit.log")
 	if err := c.SnapshotAuditLog(auditLog); err != nil {
 		t.Fatal(err)
@@ -195,7 +200,6 @@ func TestE2ECluster(t *testing.T) {
 
 // checkReport asserts the JSON report of the scenario.
 func checkReport(t *testing.T, rep *reports.Report, sc scenario) {
-	t.Helper()
 	if len(rep.Summary.NotEvaluated) != 0 {
 		t.Errorf("notEvaluated = %v, want none for admin", rep.Summary.NotEvaluated)
 	}

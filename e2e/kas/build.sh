@@ -65,12 +65,17 @@ build_etcd() {
   printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > tools.go
   if "$GO" mod tidy && "$GO" build -trimpath -ldflags="-s -w" -o "$out.tmp" go.etcd.io/etcd/server/v3; then
     mv "$out.tmp" "$out"
-  elif [ -x /usr/bin/etcd ]; then
-    log "Go build of etcd failed; using Debian's /usr/bin/etcd"
-    ln -sf /usr/bin/etcd "$out"
   else
-    log "Go build of etcd failed and /usr/bin/etcd is absent (try: apt-get install etcd-server)"
-    return 1
+    if [ ! -x /usr/bin/etcd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "Go build of etcd failed; installing Debian's etcd-server"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >&2 || true
+    fi
+    if [ ! -x /usr/bin/etcd ]; then
+      log "Go build of etcd failed and /usr/bin/etcd is absent (try: apt-get install etcd-server)"
+      return 1
+    fi
+    log "using Debian's /usr/bin/etcd"
+    ln -sf /usr/bin/etcd "$out"
   fi
 }
 

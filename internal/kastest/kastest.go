@@ -259,7 +259,8 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}
 	admin := c.ids[c.adminName].Token
 	if err := poll(ctx, c.apiserver, func() bool { return get(hc, c.Host+"/readyz", admin) == nil }); err != nil {
-		return c, fmt.Errorf("kube-apiserver not ready: %w (last /readyz: %v)\n%s", err, get(hc, c.Host+"/readyz", admin), c.apiserver.tail())
+		last := get(hc, c.Host+"/readyz", admin)
+		return c, fmt.Errorf("kube-apiserver not ready: %w (last /readyz: %w)\n%s", err, last, c.apiserver.tail())
 	}
 	c.StartupTime = time.Since(begin)
 	o.Logf("kastest: kube-apiserver %s ready on %s after %s (dir %s)", Version, c.Host, c.StartupTime.Round(time.Millisecond), dir)
@@ -625,7 +626,7 @@ func poll(ctx context.Context, p *process, ready func() bool) error {
 			return nil
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited: %v", filepath.Base(p.cmd.Path), p.err)
+			return fmt.Errorf("%s exited: %w", filepath.Base(p.cmd.Path), p.err)
 		}
 		select {
 		case <-ctx.Done():
@@ -649,7 +650,7 @@ func get(hc *http.Client, url, token string) error {
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // nothing was read; a close error changes nothing
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
@@ -663,7 +664,7 @@ func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
-			l.Close()
+			_ = l.Close()
 		}
 	}()
 	for range n {
