@@ -301,7 +301,7 @@ func TestEvalFindingFields(t *testing.T) {
 // TestEvalKinds checks the hygiene kind comes from metadata.
 func TestEvalKinds(t *testing.T) {
 	b := newGraph()
-	r := b.role(scanner.KindRole, "ns", "r", rule(l("apps"), l("deployments"), l("*")))
+	r := b.role(scanner.KindRole, "ns", "r", rule(l("example.com"), l("widgets"), l("*")))
 	b.bind("ns", "rb", r, user("alice"))
 	got, err := engine(t).Eval(context.Background(), &b.g)
 	if err != nil {

@@ -98,3 +98,91 @@ all_wildcard(rule) if {
 	"*" in rule.resources
 	"*" in rule.apiGroups
 }
+
+# Helpers for rules over several (group, resource) targets and verbs.
+
+# matches lists the [resource, verb] pairs of targets ([group, resource]
+# pairs) and verbs that the rule allows, ignoring resourceNames and scope.
+matches(rule, targets, verbs) := [[r, v] |
+	some [group, r] in targets
+	some v in verbs
+	allows(rule, group, r, v)
+]
+
+# restricts reports whether the rule's resourceNames restrict verb on
+# resource: never for create on a top-level resource (the object has no name
+# yet) nor for deletecollection.
+restricts(rule, resource, verb) if {
+	restricted(rule)
+	verb != "deletecollection"
+	not top_level_create(resource, verb)
+}
+
+top_level_create(resource, "create") if not contains(resource, "/")
+
+# reaches_verb is reaches for one verb. A namespace's own object is
+# authorised in that namespace (GET/PUT/PATCH/DELETE /api/v1/namespaces/<ns>
+# carry namespace <ns>), so a RoleBinding reaches get, update, patch and
+# delete on the Namespace it lives in, though not create, list or watch.
+reaches_verb(grant, resource, _) if reaches(grant, resource)
+
+reaches_verb(grant, "namespaces", verb) if {
+	grant.scope != ""
+	verb in {"get", "update", "patch", "delete"}
+}
+
+# distinct keeps the first occurrence of each element, in order.
+distinct(l) := [x | some n, x in l; not x in array.slice(l, 0, n)]
+
+# pair_resources and pair_verbs render the resources and verbs of
+# [resource, verb] pairs for a message.
+pair_resources(pairs) := concat(", ", distinct([r | some [r, _] in pairs]))
+
+pair_verbs(pairs) := concat(", ", distinct([v | some [_, v] in pairs]))
+
+# Bindings and what their roles grant, for binding-level rules.
+
+# binding_key identifies a binding in input.bindings and in a grant's
+# binding reference.
+binding_key(b) := [b.kind, b.namespace, b.name]
+
+read_verbs := {"get", "list", "watch"}
+
+# read_only holds for a rule that only reads (get, list, watch) and does not
+# read Secrets.
+read_only(rule) if {
+	every v in rule.verbs {
+		v in read_verbs
+	}
+	not reads_secrets(rule)
+}
+
+reads_secrets(rule) if {
+	group_matches(rule, "")
+	resource_matches(rule, "secrets")
+}
+
+# wildcard_bindings, writing_bindings and resolved_bindings hold the keys
+# of bindings with an all-"*" rule, with a rule that is more than read-only,
+# and with any rule at all.
+wildcard_bindings contains binding_key(input.grants[i].binding) if {
+	some k, rule in input.rules
+	all_wildcard(rule)
+	some i in input.ruleGrants[k]
+}
+
+writing_bindings contains binding_key(input.grants[i].binding) if {
+	some k, rule in input.rules
+	not read_only(rule)
+	some i in input.ruleGrants[k]
+}
+
+resolved_bindings contains binding_key(g.binding) if some g in input.grants
+
+# power grades what a binding grants: "admin" (an all-"*" rule), "write"
+# (more than read-only, or a role that does not resolve, which whoever
+# creates it fills), else "read".
+power(b) := "admin" if binding_key(b) in wildcard_bindings
+else := "write" if binding_key(b) in writing_bindings
+else := "write" if not binding_key(b) in resolved_bindings
+else := "read"
