@@ -76,6 +76,9 @@ type DetectOptions struct {
 	// RoleWriterAllow are callers whose wildcard roles are not reported
 	// (default DefaultRoleWriterAllow).
 	RoleWriterAllow []string
+	// ClusterAdminBinderAllow are callers whose bindings to cluster-admin
+	// are not reported (default DefaultClusterAdminBinderAllow).
+	ClusterAdminBinderAllow []string
 	// PodImageAllow are image globs whose privileged or host pods are not
 	// reported (default none).
 	PodImageAllow []string
@@ -194,6 +197,10 @@ var DefaultRBACWriterAllow = []string{
 	"system:serviceaccount:kube-system:*",
 }
 
+// DefaultClusterAdminBinderAllow: the apiserver reconciles the bootstrap
+// policy (cluster-admin to system:masters) itself at every start.
+var DefaultClusterAdminBinderAllow = []string{"system:apiserver"}
+
 // DefaultRoleWriterAllow are callers that legitimately write wildcard roles
 // (bootstrap policy and the aggregation controller).
 var DefaultRoleWriterAllow = []string{
@@ -303,6 +310,7 @@ func (o DetectOptions) withDefaults() DetectOptions {
 	o.PrivilegedIdentities = orDefault(o.PrivilegedIdentities, DefaultPrivilegedIdentities)
 	o.RBACWriterAllow = orDefault(o.RBACWriterAllow, DefaultRBACWriterAllow)
 	o.RoleWriterAllow = orDefault(o.RoleWriterAllow, DefaultRoleWriterAllow)
+	o.ClusterAdminBinderAllow = orDefault(o.ClusterAdminBinderAllow, DefaultClusterAdminBinderAllow)
 	o.AnonymousPathAllow = orDefault(o.AnonymousPathAllow, []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/"})
 	o.EventDeleteAllow = orDefault(o.EventDeleteAllow, DefaultEventDeleteAllow)
 	o.ScriptingAgents = orDefault(o.ScriptingAgents, DefaultScriptingAgents)

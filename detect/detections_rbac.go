@@ -76,10 +76,11 @@ type bindingBody struct {
 }
 
 func newClusterAdminBindingDetector(o DetectOptions) Detector {
+	allow := globs(o.ClusterAdminBinderAllow)
 	return newPerKey(o, ruleClusterAdminBinding, func(e *Event) (hit, bool) {
 		r := objRef(e)
 		if (r.Resource != "clusterrolebindings" && r.Resource != "rolebindings") || r.APIGroup != rbacGroup ||
-			!isVerb(e, "create", "update", "patch") || !allowedEvent(e) {
+			!isVerb(e, "create", "update", "patch") || !allowedEvent(e) || callerAllowed(allow, e) {
 			return hit{}, false
 		}
 		var b bindingBody

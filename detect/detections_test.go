@@ -322,6 +322,8 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		// KGD12
 		{name: "D12 cluster-admin binding", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbAdmin})},
 			rule: "KGD12", want: 1, msg: "mallory created ClusterRoleBinding x to cluster-admin for User mallory"},
+		{name: "D12 apiserver bootstrap reconciliation", events: []*Event{ev(evo{user: "system:apiserver", groups: []string{"system:masters"}, verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "cluster-admin", req: crbAdmin})},
+			rule: "KGD12", want: 0},
 		{name: "D12 view binding", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbView})}, rule: "KGD12", want: 0},
 		{name: "D12 metadata level (no body)", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x"})}, rule: "KGD12", want: 0},
 
