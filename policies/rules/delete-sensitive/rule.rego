@@ -51,11 +51,12 @@ deny contains f if {
 		p != ["namespaces", "deletecollection"]
 	]
 	count(pairs) > 0
+	free := [p | some p in pairs; not rbac.restricts(rule, p[0], p[1])]
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
 	reached := [p | some p in pairs; rbac.reaches_verb(g, p[0], p[1])]
 	count(reached) > 0
-	open := [p | some p in reached; not rbac.restricts(g.rule, p[0], p[1])]
+	open := [p | some p in free; rbac.reaches_verb(g, p[0], p[1])]
 	f := finding(i, g, reached, open)
 }
 

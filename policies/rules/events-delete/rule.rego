@@ -34,9 +34,9 @@ deny contains f if {
 	not rbac.all_wildcard(rule)
 	pairs := rbac.matches(rule, targets, ["delete", "deletecollection"])
 	count(pairs) > 0
+	open := [p | some p in pairs; not rbac.restricts(rule, p[0], p[1])]
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
-	open := [p | some p in pairs; not rbac.restricts(g.rule, p[0], p[1])]
 	f := finding(i, g, pairs, open)
 }
 

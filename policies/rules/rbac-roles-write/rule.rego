@@ -39,11 +39,12 @@ deny contains f if {
 	not rbac.all_wildcard(rule)
 	pairs := rbac.matches(rule, targets, ["create", "update", "patch"])
 	count(pairs) > 0
+	free := [p | some p in pairs; not rbac.restricts(rule, p[0], p[1])]
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
 	reached := [p | some p in pairs; rbac.reaches(g, p[0])]
 	count(reached) > 0
-	open := [p | some p in reached; not rbac.restricts(g.rule, p[0], p[1])]
+	open := [p | some p in free; rbac.reaches(g, p[0])]
 	f := finding(i, g, reached, open)
 }
 

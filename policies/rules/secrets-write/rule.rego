@@ -39,9 +39,9 @@ deny contains f if {
 	not rbac.all_wildcard(rule)
 	pairs := rbac.matches(rule, [["", "secrets"]], ["create", "update", "patch"])
 	count(pairs) > 0
+	open := [p | some p in pairs; not rbac.restricts(rule, p[0], p[1])]
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
-	open := [p | some p in pairs; not rbac.restricts(g.rule, p[0], p[1])]
 	f := finding(i, g, pairs, open)
 }
 
