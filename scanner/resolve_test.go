@@ -453,22 +453,32 @@ subjects: [{kind: User, name: alice}]
 // BenchmarkLoadAndResolve runs on gen.py data: python3 ../shared/bench/gen.py
 // --scale small (written to /tmp/bench-data/small).
 func BenchmarkLoadAndResolve(b *testing.B) {
-	dir := "/tmp/bench-data/small/manifests/split"
-	if d := os.Getenv("KUBEGRANT_BENCH_DATA"); d != "" {
-		dir = d
+	root := os.Getenv("KUBEGRANT_BENCH_DATA") // make bench generates small, medium and large
+	if root == "" {
+		root = "/tmp/bench-data"
 	}
-	if _, err := os.Stat(dir); err != nil {
-		b.Skipf("no benchmark data (%v); run python3 ../shared/bench/gen.py --scale small", err)
-	}
-	var grants int
-	for b.Loop() {
-		inv, err := LoadManifests([]string{dir}, LoadOptions{Root: dir})
-		if err != nil {
-			b.Fatal(err)
+	ran := false
+	for _, scale := range []string{"small", "medium", "large"} {
+		file := filepath.Join(root, scale, "manifests", "all.yaml")
+		if _, err := os.Stat(file); err != nil {
+			continue
 		}
-		grants = len(Resolve(inv).Grants)
+		ran = true
+		b.Run(scale, func(b *testing.B) {
+			var grants int
+			for b.Loop() {
+				inv, err := LoadManifests([]string{file}, LoadOptions{Root: root})
+				if err != nil {
+					b.Fatal(err)
+				}
+				grants = len(Resolve(inv).Grants)
+			}
+			b.ReportMetric(float64(grants), "grants")
+		})
 	}
-	b.ReportMetric(float64(grants), "grants")
+	if !ran {
+		b.Skip("no benchmark data; run python3 ../shared/bench/gen.py --scale small --out /tmp/bench-data/small")
+	}
 }
 
 // TestResolveBenchTruth checks the resolver against gen.py's ground truth:
