@@ -109,6 +109,7 @@ func (r *Report) Finalize() {
 			r.Summary.BySeverity[f.Severity]++
 		}
 	}
+	r.Finalized = true
 }
 
 // addDiagnostic appends a diagnostic unless the very same one is there
@@ -135,11 +136,53 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func refKey(r *scanner.Ref) string {
-	if r == nil {
-		return ""
+// compareRefs orders references as their String forms ("Kind/ns/name" or
+// "Kind/name") would sort, without building the strings: sorting hundreds
+// of thousands of findings must not allocate per comparison. nil sorts
+// first, as the empty string would.
+func compareRefs(a, b *scanner.Ref) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	return r.String()
+	return compareJoined(refParts(a), refParts(b))
+}
+
+func refParts(r *scanner.Ref) [5]string {
+	if r.Namespace == "" {
+		return [5]string{r.Kind, "/", r.Name}
+	}
+	return [5]string{r.Kind, "/", r.Namespace, "/", r.Name}
+}
+
+// compareJoined compares the concatenations of a's and b's parts byte by
+// byte.
+func compareJoined(a, b [5]string) int {
+	ai, aj, bi, bj := 0, 0, 0, 0 // part index, byte index in part
+	for {
+		for ai < len(a) && aj == len(a[ai]) {
+			ai, aj = ai+1, 0
+		}
+		for bi < len(b) && bj == len(b[bi]) {
+			bi, bj = bi+1, 0
+		}
+		switch {
+		case ai == len(a) && bi == len(b):
+			return 0
+		case ai == len(a):
+			return -1
+		case bi == len(b):
+			return 1
+		}
+		if c := cmp.Compare(a[ai][aj], b[bi][bj]); c != 0 {
+			return c
+		}
+		aj, bj = aj+1, bj+1
+	}
 }
 
 func compareFindings(a, b Finding) int {
@@ -149,10 +192,10 @@ func compareFindings(a, b Finding) int {
 		strings.Compare(a.Location.File, b.Location.File),
 		cmp.Compare(a.Location.Line, b.Location.Line),
 		strings.Compare(a.Location.Cluster, b.Location.Cluster),
-		strings.Compare(refKey(a.Subject), refKey(b.Subject)),
-		strings.Compare(refKey(a.Binding), refKey(b.Binding)),
+		compareRefs(a.Subject, b.Subject),
+		compareRefs(a.Binding, b.Binding),
 		strings.Compare(a.Message, b.Message),
-		strings.Compare(refKey(a.Role), refKey(b.Role)),
+		compareRefs(a.Role, b.Role),
 		strings.Compare(a.Scope, b.Scope),
 		// The fingerprint hashes everything else that identifies a finding,
 		// so it breaks the remaining ties deterministically.

@@ -3,6 +3,7 @@ package reports
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -252,5 +253,26 @@ func TestFinalizeDedupesDiagnostics(t *testing.T) {
 	r.Finalize()
 	if diff := cmp.Diff([]scanner.Diagnostic{d, w}, r.Diagnostics); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}
+
+func TestCompareRefsMatchesStringOrder(t *testing.T) {
+	refs := []*scanner.Ref{nil,
+		{Kind: "Group", Name: "zed"}, {Kind: "Group", Name: "abc", Namespace: "x"}, {Kind: "Group", Name: "abc"},
+		{Kind: "Group", Name: "ab", Namespace: "c"}, {Kind: "Group", Name: "a/b"}, {Kind: "ServiceAccount", Name: "a", Namespace: "ns"},
+		{Kind: "User", Name: ""}, {Kind: "", Name: ""}, {Kind: "User", Name: "alice"}, {Kind: "Users", Name: "a"},
+	}
+	str := func(r *scanner.Ref) string {
+		if r == nil {
+			return ""
+		}
+		return r.String()
+	}
+	for _, a := range refs {
+		for _, b := range refs {
+			if got, want := compareRefs(a, b), strings.Compare(str(a), str(b)); got != want {
+				t.Errorf("compareRefs(%q, %q) = %d, want %d", str(a), str(b), got, want)
+			}
+		}
 	}
 }

@@ -199,4 +199,10 @@ type Report struct {
 	Findings    []Finding            `json:"findings"`
 	Diagnostics []scanner.Diagnostic `json:"diagnostics"`
 	Summary     Summary              `json:"summary"`
+
+	// Finalized is set by Finalize. Writers render a finalized report as it
+	// is, and finalize a copy of any other: sorting and fingerprinting
+	// hundreds of thousands of findings once is enough. A caller that
+	// changes a finalized report calls Finalize again.
+	Finalized bool `json:"-"`
 }

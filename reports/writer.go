@@ -43,6 +43,9 @@ func NewWriter(format string, opts Options) (Writer, error) {
 // finalized returns a finalized copy of r that shares nothing Finalize
 // changes with r, so writers can be called on a report that is still in use.
 func finalized(r *Report) *Report {
+	if r.Finalized {
+		return r
+	}
 	c := *r
 	c.Rules = slices.Clone(r.Rules)
 	for i := range c.Rules {

@@ -69,6 +69,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"scan", manifests, "--frob"}, code: 2, stderrHas: "unknown flag"},
 		{name: "stdin twice", args: []string{"scan", "-", "--audit-log", "-"}, code: 2, stderrHas: "only once"},
 		{name: "missing path", args: []string{"scan", "does/not/exist"}, code: 1, stderrHas: "does/not/exist"},
+		{name: "output not writable", args: []string{"scan", manifests, "-o", "does/not/exist/report.json"}, code: 1, stderrHas: "writing report"},
 		{name: "findings gate", args: []string{"scan", manifests}, code: 3, stdoutHas: "KG011"},
 		{name: "findings gate json", args: []string{"scan", manifests, "--format", "json"}, code: 3, stdoutHas: `"ruleId": "KG011"`},
 		{name: "fail-on none", args: []string{"scan", manifests, "--fail-on", "none"}, code: 0, stdoutHas: "CRITICAL"},

@@ -1,10 +1,12 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -237,15 +239,29 @@ func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	var buf bytes.Buffer
-	if err := w.Write(&buf, report); err != nil {
+	if cfg.output == "" || cfg.output == "-" {
+		bw := bufio.NewWriter(io.out)
+		if err := w.Write(bw, report); err != nil {
+			return fmt.Errorf("writing %s report: %w", cfg.format, err)
+		}
+		return bw.Flush()
+	}
+	// Write next to the target and rename, so that a failed run never
+	// leaves a truncated report where the last good one was.
+	tmp, err := os.CreateTemp(filepath.Dir(cfg.output), ".kubegrant-*")
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	bw := bufio.NewWriter(tmp)
+	if err := w.Write(bw, report); err != nil {
+		tmp.Close()
 		return fmt.Errorf("writing %s report: %w", cfg.format, err)
 	}
-	if cfg.output == "" || cfg.output == "-" {
-		_, err = io.out.Write(buf.Bytes())
-		return err
+	if err := errors.Join(bw.Flush(), tmp.Chmod(0o644), tmp.Close()); err != nil {
+		return fmt.Errorf("writing report: %w", err)
 	}
-	if err := os.WriteFile(cfg.output, buf.Bytes(), 0o644); err != nil {
+	if err := os.Rename(tmp.Name(), cfg.output); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
