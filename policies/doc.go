@@ -38,10 +38,27 @@
 //	    "subjects": [{"kind", "name", "namespace"}]
 //	  }],
 //	  "rules":      [{"apiGroups", …}],  // distinct rule contents
-//	  "ruleGrants": [[i, …]]             // ruleGrants[k]: the grants holding rules[k]
+//	  "ruleGrants": [[i, …]],            // ruleGrants[k]: the grants holding rules[k]
+//	  "roles":      [{"kind", "name", "namespace"}], // every Role and ClusterRole loaded
+//	  // From Graph.Objects (all empty when only RBAC objects were loaded):
+//	  "serviceAccounts": [{"namespace", "name",
+//	                       "annotations": {…}}], // cloud identity annotations only
+//	  "namespaces":      ["<name>", …],          // Namespace objects
+//	  "workloads":       [{"kind", "namespace", "name", "serviceAccountName"}],
+//	  "workloadsBySA":   {"ServiceAccount/<ns>/<name>": [w, …]} // workloads running as it
 //	}
 //
-// Arrays are never null. The per-subject grants of scanner.Graph are grouped
+// Arrays are never null. workloads are Pods and the controllers that run
+// them (Deployment, DaemonSet, StatefulSet, ReplicaSet,
+// ReplicationController, Job, CronJob), with the pod template's
+// ServiceAccount ("default" when unset); workloadsBySA is keyed like
+// lib/rbac.rego's subject_key, so a rule joins a grant's ServiceAccount
+// subject to the workloads that hold its token with one lookup. Of a
+// ServiceAccount's annotations only eks.amazonaws.com/role-arn,
+// iam.gke.io/gcp-service-account and azure.workload.identity/client-id are
+// kept. Absence in these lists proves nothing unless the manifests hold
+// objects of that kind (and namespace) at all: rules that report missing
+// objects check that first, and stay silent on RBAC-only input. The per-subject grants of scanner.Graph are grouped
 // so that a binding with many subjects is matched once per rule, and rules
 // match each distinct rule once (most bindings share a few roles) and join
 // to grants through ruleGrants: evaluation is linear in grants with a small
@@ -50,8 +67,9 @@
 // # Results and findings
 //
 // A rule's deny set holds objects {"grant": i, "msg": m} or {"binding": b,
-// "msg": m}, with an optional "severity" (overriding the metadata default)
-// and an optional "subject": j (only that subject of the grant or binding).
+// "msg": m}, with an optional "severity" (overriding the metadata default),
+// an optional "subject": j (only that subject of the grant or binding) and
+// an optional "object": w (input.workloads[w], added as a related location).
 // Eval fans each result out to one reports.Finding per subject: grant-level
 // findings point at the rule's line (else the binding's), carry the binding,
 // the subject entry and the aggregated-from role as related locations, and

@@ -208,6 +208,7 @@ type result struct {
 	grant    int              // index into input.grants, or -1
 	binding  int              // index into input.bindings, or -1
 	subject  int              // index into the subjects, or -1 for all
+	object   int              // index into input.workloads, or -1
 }
 
 func parseResult(v any) (result, error) {
@@ -215,7 +216,7 @@ func parseResult(v any) (result, error) {
 	if !ok {
 		return result{}, fmt.Errorf("result %v is not an object", v)
 	}
-	r := result{grant: -1, binding: -1, subject: -1}
+	r := result{grant: -1, binding: -1, subject: -1, object: -1}
 	for k, val := range obj {
 		var err error
 		switch k {
@@ -234,6 +235,8 @@ func parseResult(v any) (result, error) {
 			r.binding, err = index(val)
 		case "subject":
 			r.subject, err = index(val)
+		case "object":
+			r.object, err = index(val)
 		default:
 			err = fmt.Errorf("unknown key %q", k)
 		}

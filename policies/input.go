@@ -24,6 +24,8 @@ type input struct {
 	// groups[i] lists, for input.grants[i].subjects[j], the index of the
 	// scanner.Grant in g.Grants.
 	groups [][]int
+	// workloads[w] is the object of input.workloads[w].
+	workloads []*scanner.Object
 }
 
 // groupKey identifies one (binding, role, scope, rule) grant group. occurrence
@@ -179,15 +181,110 @@ func buildInput(g *scanner.Graph) input {
 	for i, l := range ruleGrants {
 		rg[i] = ast.ArrayTerm(l...)
 	}
+	roles := make([]*ast.Term, len(g.Roles))
+	for i, r := range g.Roles {
+		roles[i] = t.ref(r.Ref)
+	}
+	objs := buildObjects(g, t)
 	return input{
 		doc: ast.NewObject(
 			ast.Item(ast.StringTerm("grants"), ast.ArrayTerm(grants...)),
 			ast.Item(ast.StringTerm("bindings"), ast.ArrayTerm(bindings...)),
 			ast.Item(ast.StringTerm("rules"), ast.ArrayTerm(rules...)),
 			ast.Item(ast.StringTerm("ruleGrants"), ast.ArrayTerm(rg...)),
+			ast.Item(ast.StringTerm("roles"), ast.ArrayTerm(roles...)),
+			ast.Item(ast.StringTerm("serviceAccounts"), ast.ArrayTerm(objs.serviceAccounts...)),
+			ast.Item(ast.StringTerm("namespaces"), ast.ArrayTerm(objs.namespaces...)),
+			ast.Item(ast.StringTerm("workloads"), ast.ArrayTerm(objs.workloads...)),
+			ast.Item(ast.StringTerm("workloadsBySA"), ast.NewTerm(objs.bySA)),
 		),
-		groups: groups,
+		groups:    groups,
+		workloads: objs.workloadObjects,
 	}
+}
+
+// workloadKinds are the objects that run pods: their pod template's
+// ServiceAccount token is what a compromised container holds.
+var workloadKinds = map[string]bool{
+	"Pod": true, "Deployment": true, "DaemonSet": true, "StatefulSet": true, "ReplicaSet": true,
+	"ReplicationController": true, "Job": true, "CronJob": true,
+}
+
+// cloudIdentityAnnotations are the ServiceAccount annotations that attach a
+// cloud identity (AWS IRSA, GKE Workload Identity, Azure Workload
+// Identity); only these reach the input, not every annotation.
+var cloudIdentityAnnotations = []string{
+	"eks.amazonaws.com/role-arn",
+	"iam.gke.io/gcp-service-account",
+	"azure.workload.identity/client-id",
+}
+
+var (
+	keyAnnotations = ast.StringTerm("annotations")
+	keySAName      = ast.StringTerm("serviceAccountName")
+)
+
+// objectTerms are the parts of the input built from Graph.Objects.
+type objectTerms struct {
+	serviceAccounts, namespaces, workloads []*ast.Term
+	bySA                                   ast.Object
+	workloadObjects                        []*scanner.Object
+}
+
+// buildObjects renders the ServiceAccounts, Namespaces and workloads of
+// the graph in one pass over Graph.Objects, and indexes the workloads by
+// the subject key ("ServiceAccount/<namespace>/<name>") of the
+// ServiceAccount they run as, so that rules join grants to workloads with
+// one lookup.
+func buildObjects(g *scanner.Graph, t *terms) objectTerms {
+	o := objectTerms{
+		serviceAccounts: []*ast.Term{},
+		namespaces:      []*ast.Term{},
+		workloads:       []*ast.Term{},
+		bySA:            ast.NewObject(),
+	}
+	bySA := map[string][]*ast.Term{}
+	var keys []string
+	for _, x := range g.Objects {
+		switch {
+		case x.Kind == "ServiceAccount":
+			var ann [][2]*ast.Term
+			for _, k := range cloudIdentityAnnotations {
+				if v, ok := x.Annotations[k]; ok {
+					ann = append(ann, ast.Item(t.str(k), t.str(v)))
+				}
+			}
+			o.serviceAccounts = append(o.serviceAccounts, ast.ObjectTerm(
+				ast.Item(keyName, t.str(x.Name)),
+				ast.Item(keyNamespace, t.str(x.Namespace)),
+				ast.Item(keyAnnotations, ast.ObjectTerm(ann...)),
+			))
+		case x.Kind == "Namespace":
+			o.namespaces = append(o.namespaces, t.str(x.Name))
+		case workloadKinds[x.Kind]:
+			sa := x.ServiceAccountName
+			if sa == "" {
+				sa = "default"
+			}
+			w := len(o.workloads)
+			o.workloads = append(o.workloads, ast.ObjectTerm(
+				ast.Item(keyKind, t.str(x.Kind)),
+				ast.Item(keyName, t.str(x.Name)),
+				ast.Item(keyNamespace, t.str(x.Namespace)),
+				ast.Item(keySAName, t.str(sa)),
+			))
+			o.workloadObjects = append(o.workloadObjects, x)
+			k := scanner.KindServiceAccount + "/" + x.Namespace + "/" + sa
+			if _, ok := bySA[k]; !ok {
+				keys = append(keys, k)
+			}
+			bySA[k] = append(bySA[k], ast.InternedTerm(w))
+		}
+	}
+	for _, k := range keys {
+		o.bySA.Insert(t.str(k), ast.ArrayTerm(bySA[k]...))
+	}
+	return o
 }
 
 type bindingID struct {
@@ -483,10 +580,28 @@ func (fo *fanOut) add(m ruleMeta, r result) error {
 	if r.severity != "" {
 		sev = r.severity
 	}
-	if r.grant >= 0 {
-		return fo.addGrant(m, r, sev)
+	if r.object >= len(fo.in.workloads) {
+		return fmt.Errorf("object %d out of range (%d workloads)", r.object, len(fo.in.workloads))
 	}
-	return fo.addBinding(m, r, sev)
+	start := len(fo.out)
+	var err error
+	if r.grant >= 0 {
+		err = fo.addGrant(m, r, sev)
+	} else {
+		err = fo.addBinding(m, r, sev)
+	}
+	if r.object >= 0 {
+		// The workload the finding is about, e.g. the first one that runs
+		// as the ServiceAccount holding the grant.
+		o := fo.in.workloads[r.object]
+		for i := start; i < len(fo.out); i++ {
+			f := &fo.out[i].f
+			f.RelatedLocations = append(f.RelatedLocations, related(
+				relatedLoc{"workload " + fo.describe(o.Ref), o.Source},
+			)...)
+		}
+	}
+	return err
 }
 
 func (fo *fanOut) addGrant(m ruleMeta, r result, sev reports.Severity) error {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
@@ -169,8 +170,19 @@ func TestMetadataComplete(t *testing.T) {
 			len(r.References) == 0 || r.HelpURI == "" {
 			t.Errorf("%s: incomplete metadata: %+v", r.ID, r)
 		}
-		if !strings.HasPrefix(r.ID, "KG0") || r.ID[3:] != r.Catalogue[0][1:] && r.Catalogue[0][0] == 'U' {
-			t.Errorf("%s: id must be KG0NN for catalogue %s", r.ID, r.Catalogue[0])
+		switch c := r.Catalogue[0]; c[0] {
+		case 'U':
+			if r.ID != "KG0"+c[1:] {
+				t.Errorf("%s: id must be KG0NN for catalogue %s", r.ID, c)
+			}
+		case 'G':
+			if r.ID != fmt.Sprintf("KG1%02s", c[1:]) {
+				t.Errorf("%s: id must be KG1NN for catalogue %s", r.ID, c)
+			}
+		default:
+			if !strings.HasPrefix(r.ID, "KG0") {
+				t.Errorf("%s: id must be KG0NN for catalogue %s", r.ID, c)
+			}
 		}
 	}
 }
@@ -233,5 +245,43 @@ deny contains {"grant": 0, "msg": "m"} if false
 				t.Fatalf("error = %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRiskSources checks that lib/risk.rego's sources name each rule with
+// the id and the metadata severity it has, and leave out only rules that
+// are not about what a single grant or binding allows.
+func TestRiskSources(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := fs.ReadFile(catalogue, "lib/risk.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := regexp.MustCompile(`\["(KG[0-9A-Z]+)", "([a-z]+)", data\.kubegrant\.rules\.([a-z0-9_]+)\.deny\]`)
+	listed := map[string]bool{}
+	for _, m := range entry.FindAllStringSubmatch(string(src), -1) {
+		id, sev, pkg := m[1], m[2], m[3]
+		listed[pkg] = true
+		meta, ok := e.meta[pkg]
+		switch {
+		case !ok:
+			t.Errorf("lib/risk.rego: %s: no rule package %s", id, pkg)
+		case meta.rule.ID != id || string(meta.rule.Severity) != sev:
+			t.Errorf("lib/risk.rego: %s %s %s: the rule is %s %s", id, sev, pkg, meta.rule.ID, meta.rule.Severity)
+		}
+	}
+	// Rules about who the subject is, about objects, or hygiene: not sources.
+	notSources := map[string]bool{
+		"KG007": true, "KG052": true, "KG053": true, "KG054": true, "KG055": true,
+		"KG034": true, "KG056": true, "KG057": true, "KG058": true, "KG059": true, "KG106": true,
+		"KG044": true, "KG050": true, "KG060": true, "KG063": true, "KG102": true, "KG104": true,
+	}
+	for pkg, m := range e.meta {
+		if !listed[pkg] && !notSources[m.rule.ID] {
+			t.Errorf("rule %s (%s) is neither a source in lib/risk.rego nor listed as not one", m.rule.ID, pkg)
+		}
 	}
 }

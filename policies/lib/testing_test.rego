@@ -33,4 +33,22 @@ graph(grants) := {
 	"bindings": [],
 	"rules": [g.rule | some g in grants],
 	"ruleGrants": [[i] | some i, _ in grants],
+	"roles": [],
+	"serviceAccounts": [],
+	"namespaces": [],
+	"workloads": [],
+	"workloadsBySA": {},
 }
+
+# with_workloads adds workloads ([kind, namespace, name, serviceAccountName])
+# to an input document, indexed as the Go side does.
+with_workloads(doc, ws) := object.union(doc, {
+	"workloads": [{"kind": k, "namespace": ns, "name": n, "serviceAccountName": sa} | some [k, ns, n, sa] in ws],
+	"workloadsBySA": {key: [i | some i, [_, ns2, _, sa2] in ws; sprintf("ServiceAccount/%s/%s", [ns2, sa2]) == key] |
+		some [_, ns, _, sa] in ws
+		key := sprintf("ServiceAccount/%s/%s", [ns, sa])
+	},
+})
+
+# sa is a ServiceAccount subject.
+sa(ns, name) := {"kind": "ServiceAccount", "name": name, "namespace": ns}
