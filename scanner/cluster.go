@@ -420,7 +420,7 @@ func roleFromAPI(kind string, m *metav1.ObjectMeta, rules []rbacv1.PolicyRule, a
 		ref.Namespace = ""
 	}
 	src := clusterSource(ref)
-	r := &Role{Ref: ref, Labels: maps.Clone(m.Labels), Source: src, Rules: make([]Rule, len(rules))}
+	r := &Role{Ref: ref, Labels: maps.Clone(m.Labels), Annotations: KubegrantAnnotations(m.Annotations), Source: src, Rules: make([]Rule, len(rules))}
 	for i, pr := range rules {
 		r.Rules[i] = Rule{PolicyRule: *pr.DeepCopy(), Index: i, Source: src}
 	}
@@ -438,7 +438,7 @@ func bindingFromAPI(kind string, m *metav1.ObjectMeta, rr rbacv1.RoleRef, subjec
 		ref.Namespace = ""
 	}
 	src := clusterSource(ref)
-	b := &Binding{Ref: ref, RoleRef: rr, Source: src, Subjects: make([]Subject, 0, len(subjects))}
+	b := &Binding{Ref: ref, RoleRef: rr, Annotations: KubegrantAnnotations(m.Annotations), Source: src, Subjects: make([]Subject, 0, len(subjects))}
 	for i, s := range subjects {
 		sub := Subject{Ref: Ref{Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}, Source: src}
 		if msg := defaultSubject(b, &sub, fmt.Sprintf("subjects[%d]", i)); msg != "" {

@@ -472,7 +472,7 @@ func (d *decoder) rbacObject(n *yaml.Node, kind string) *fieldError {
 	src := Source{File: d.file, Line: n.Line}
 	switch kind {
 	case KindRole, KindClusterRole:
-		r := &Role{Ref: ref, Labels: m.labels, Source: src}
+		r := &Role{Ref: ref, Labels: m.labels, Annotations: KubegrantAnnotations(m.annotations), Source: src}
 		if r.Rules, err = d.rules(get(n, "rules")); err != nil {
 			return inObject(err, kind, m.name)
 		}
@@ -483,7 +483,7 @@ func (d *decoder) rbacObject(n *yaml.Node, kind string) *fieldError {
 		}
 		d.inv.Roles = append(d.inv.Roles, r)
 	default:
-		b := &Binding{Ref: ref, Source: src}
+		b := &Binding{Ref: ref, Annotations: KubegrantAnnotations(m.annotations), Source: src}
 		if b.RoleRef, err = roleRef(n); err != nil {
 			return inObject(err, kind, m.name)
 		}

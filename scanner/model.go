@@ -13,6 +13,7 @@ package scanner
 
 import (
 	"fmt"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -82,7 +83,10 @@ type Role struct {
 	// from manifests, usually empty).
 	Rules           []Rule
 	AggregationRule *rbacv1.AggregationRule
-	Source          Source
+	// Annotations keeps only the role's kubegrant.io/ annotations (inline
+	// suppressions); nil when it has none.
+	Annotations map[string]string
+	Source      Source
 }
 
 // Subject is one entry of a binding's subjects list. A ServiceAccount
@@ -97,7 +101,29 @@ type Binding struct {
 	Ref
 	RoleRef  rbacv1.RoleRef
 	Subjects []Subject
-	Source   Source
+	// Annotations keeps only the binding's kubegrant.io/ annotations
+	// (inline suppressions); nil when it has none.
+	Annotations map[string]string
+	Source      Source
+}
+
+// AnnotationPrefix is the prefix of kubegrant's own annotations.
+const AnnotationPrefix = "kubegrant.io/"
+
+// KubegrantAnnotations returns the kubegrant.io/ annotations of a, or nil when
+// there are none. Roles and bindings keep only these: at tens of thousands of
+// bindings, Helm's and kubectl's annotations would cost memory for nothing.
+func KubegrantAnnotations(a map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range a {
+		if strings.HasPrefix(k, AnnotationPrefix) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Object is any other object the scan keeps for later analysis

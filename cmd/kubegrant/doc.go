@@ -15,11 +15,20 @@ authorizer does, and evaluates the embedded Rego catalogue. With
 to mark each finding exercised or never exercised, and runs the audit
 detections.
 
+# Suppressions
+
+A finding is suppressed by a kubegrant.io/ignore annotation on its binding
+or role (with kubegrant.io/ignore-reason, optionally
+kubegrant.io/ignore-until), by an exception in the config file (--config,
+default .kubegrant.yaml), as a platform default, or by --baseline; the first
+of these, in that order, is the one reported. Suppressed findings stay in
+JSON and SARIF, marked, and never count for --fail-on.
+
 # Exit codes
 
 	0  the scan ran and found nothing at or above --fail-on
 	1  runtime error: nothing usable loaded, output not writable, …
-	2  usage error
+	2  usage error, including a mistake in the config file (with its line)
 	3  un-suppressed findings at or above --fail-on (in every format)
 
 Progress and warnings go to standard error; the report goes to standard

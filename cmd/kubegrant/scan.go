@@ -34,6 +34,8 @@ type scanConfig struct {
 	output         string
 	failOn         string
 	baseline       string
+	config         string
+	configSet      bool // --config was given, even empty
 	showSuppressed bool
 	suggestRoles   string
 }
@@ -51,6 +53,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVarP(&cfg.output, "output", "o", "", "write the report to this file instead of standard output")
 	fs.Var(failOn, "fail-on", "exit 3 when an un-suppressed finding is at or above this severity: "+failOn.choices())
 	fs.StringVar(&cfg.baseline, "baseline", "", "a previous json or sarif report: findings already in it do not count for --fail-on")
+	fs.StringVar(&cfg.config, "config", "", "config file with suppression exceptions (default: "+defaultConfig+" in the working directory when present; '' for none)")
 	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
 	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did to this file (YAML)")
 	if err := parseFlags(fs, args); err != nil {
@@ -58,6 +61,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	}
 	cfg.paths = fs.Args()
 	cfg.format, cfg.failOn = format.String(), failOn.String()
+	cfg.configSet = fs.Changed("config")
 	return cfg, validateScan(cfg)
 }
 
@@ -95,6 +99,10 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	root, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("finding the working directory: %w", err)
+	}
+	exceptions, err := loadExceptions(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
 	var graph *scanner.Graph
@@ -158,6 +166,11 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 			res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
 	}
 
+	diags, err := applySuppressions(ctx, static, graph, exceptions, time.Now())
+	if err != nil {
+		return err
+	}
+	report.Diagnostics = append(report.Diagnostics, diags...)
 	report.Rules = rules
 	report.Findings = static
 	report.Finalize()
@@ -252,7 +265,7 @@ func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // a no-op after the rename
 	bw := bufio.NewWriter(tmp)
 	if err := w.Write(bw, report); err != nil {
 		tmp.Close()

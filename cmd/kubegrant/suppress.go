@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kubegrant/kubegrant/policies"
+	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// defaultConfig is the config file read from the working directory when
+// --config is not given.
+const defaultConfig = ".kubegrant.yaml"
+
+// configPath is the config file to read: --config when given ("" for none),
+// else .kubegrant.yaml when the working directory has one.
+func configPath(cfg *scanConfig) string {
+	if cfg.configSet {
+		return cfg.config
+	}
+	if st, err := os.Stat(defaultConfig); err == nil && st.Mode().IsRegular() {
+		return defaultConfig
+	}
+	return ""
+}
+
+// loadExceptions reads the config file's exceptions and checks their rule
+// IDs against the catalogue. A mistake in the file is a usage error (exit
+// 2) with its file and line; a file that cannot be read is a runtime error.
+func loadExceptions(ctx context.Context, cfg *scanConfig) ([]reports.Exception, error) {
+	path := configPath(cfg)
+	if path == "" {
+		return nil, nil
+	}
+	exceptions, err := reports.LoadExceptions(path)
+	var ce *reports.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return nil, usageErrorf("config %v", err)
+	case err != nil:
+		return nil, err
+	}
+	if len(exceptions) == 0 {
+		return nil, nil
+	}
+	rules, err := catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := reports.CheckExceptionRules(exceptions, rules); err != nil {
+		return nil, usageErrorf("config %v", err)
+	}
+	return exceptions, nil
+}
+
+// catalogue lists every rule: the policies' and the audit detections'.
+func catalogue(ctx context.Context) ([]reports.Rule, error) {
+	engine, err := policies.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	return append(engine.Rules(), detectionRules()...), nil
+}
+
+// applySuppressions marks the findings suppressed by inline annotations
+// and config exceptions, as of now, and returns the warnings they raise.
+// Platform defaults are already marked; the precedence (inline, config,
+// platform-default, baseline) is kept by reports.Finding.Suppress, so the
+// order of the calls does not matter.
+func applySuppressions(ctx context.Context, findings []reports.Finding, graph *scanner.Graph, exceptions []reports.Exception, now time.Time) ([]scanner.Diagnostic, error) {
+	var diags []scanner.Diagnostic
+	if graph != nil && hasInlineIgnores(graph) {
+		rules, err := catalogue(ctx)
+		if err != nil {
+			return nil, err
+		}
+		diags = append(diags, reports.ApplyInline(findings, graph, rules, now)...)
+	}
+	return append(diags, reports.ApplyExceptions(findings, exceptions, now)...), nil
+}
+
+func hasInlineIgnores(g *scanner.Graph) bool {
+	for _, r := range g.Roles {
+		if _, ok := r.Annotations[reports.AnnotationIgnore]; ok {
+			return true
+		}
+	}
+	for _, b := range g.Bindings {
+		if _, ok := b.Annotations[reports.AnnotationIgnore]; ok {
+			return true
+		}
+	}
+	return false
+}

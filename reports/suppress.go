@@ -1,0 +1,624 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// Suppressions users write, and their precedence.
+//
+// A finding carries at most one Suppression. When several apply, the first
+// in this order wins: inline (a kubegrant.io/ignore annotation on the
+// binding or role), config (an exception in the config file),
+// platform-default (a binding the platform creates itself), baseline (the
+// finding is in the --baseline report). The order goes from the most
+// specific, deliberate statement to the most general one, so the report
+// shows the reason a person wrote down. Whatever the kind, a suppressed
+// finding stays in JSON and SARIF and never counts for --fail-on.
+
+// Kinds of suppression, by precedence (see SuppressionKinds).
+const (
+	SuppressInline          = "inline"
+	SuppressConfig          = "config"
+	SuppressPlatformDefault = "platform-default"
+	SuppressBaseline        = "baseline"
+)
+
+// SuppressionKinds lists the kinds of suppression, the one that wins first.
+var SuppressionKinds = []string{SuppressInline, SuppressConfig, SuppressPlatformDefault, SuppressBaseline}
+
+// Annotations of an inline suppression, on a Role, ClusterRole, RoleBinding
+// or ClusterRoleBinding.
+const (
+	// AnnotationIgnore lists the rule IDs to suppress, comma-separated, or "*".
+	AnnotationIgnore = scanner.AnnotationPrefix + "ignore"
+	// AnnotationIgnoreReason is the justification; without it the
+	// annotation does not suppress.
+	AnnotationIgnoreReason = scanner.AnnotationPrefix + "ignore-reason"
+	// AnnotationIgnoreUntil is an optional expiry date (YYYY-MM-DD).
+	AnnotationIgnoreUntil = scanner.AnnotationPrefix + "ignore-until"
+)
+
+// suppressionRank orders kinds: lower wins; an unknown kind loses to all.
+func suppressionRank(kind string) int {
+	if i := slices.Index(SuppressionKinds, kind); i >= 0 {
+		return i
+	}
+	return len(SuppressionKinds)
+}
+
+// Suppress marks the finding suppressed by s unless it already carries a
+// suppression that takes precedence (see SuppressionKinds). It reports
+// whether s was set.
+func (f *Finding) Suppress(s Suppression) bool {
+	if f.Suppression != nil && suppressionRank(f.Suppression.Kind) <= suppressionRank(s.Kind) {
+		return false
+	}
+	f.Suppression = &s
+	return true
+}
+
+// Exception is one entry of the config file's exceptions list: the findings
+// it matches are suppressed as "config" until it expires. Every selector
+// that is set must match; an unset one matches anything.
+type Exception struct {
+	// Rules are rule IDs or globs ("*" for every rule).
+	Rules []string
+	// Subject is "Kind:namespace/name" (ServiceAccount) or "Kind:name"
+	// (User, Group), globs allowed, "" for any.
+	Subject string
+	// Binding is "RoleBinding:namespace/name" or "ClusterRoleBinding:name",
+	// globs allowed, "" for any.
+	Binding string
+	// Namespace, when set, is the finding's scope: a namespace glob, or ""
+	// for cluster-wide findings only.
+	Namespace *string
+	// Actor matches the user behind a detection (globs allowed), "" for any.
+	Actor string
+	// Justification says why; it is required.
+	Justification string
+	// Expires is the last day (YYYY-MM-DD, UTC) or the instant (RFC 3339)
+	// the exception applies, as written; "" for never.
+	Expires string
+	// Source is the file and line of the entry.
+	Source scanner.Source
+}
+
+// exceptionMatcher is an Exception with its patterns and date parsed.
+type exceptionMatcher struct {
+	*Exception
+	expiresAt        time.Time   // zero: never
+	subject, binding *refPattern // nil: any
+	allRules         bool
+}
+
+// compile parses the exception's patterns and expiry.
+func (e *Exception) compile() (*exceptionMatcher, error) {
+	m := &exceptionMatcher{Exception: e, allRules: slices.Contains(e.Rules, "*")}
+	var err error
+	if e.Subject != "" {
+		if m.subject, err = parseRefPattern(e.Subject, subjectKinds); err != nil {
+			return nil, fmt.Errorf("subject: %w", err)
+		}
+	}
+	if e.Binding != "" {
+		if m.binding, err = parseRefPattern(e.Binding, bindingKinds); err != nil {
+			return nil, fmt.Errorf("binding: %w", err)
+		}
+	}
+	if e.Expires != "" {
+		if m.expiresAt, err = parseExpiry(e.Expires); err != nil {
+			return nil, fmt.Errorf("expires: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// refPattern matches a scanner.Ref written as Kind:namespace/name or
+// Kind:name; "*" in kind and name is a glob.
+type refPattern struct {
+	kind, name string
+}
+
+func (p *refPattern) match(r *scanner.Ref) bool {
+	if p == nil {
+		return true
+	}
+	if r == nil || !glob(p.kind, r.Kind) {
+		return false
+	}
+	name := r.Name
+	if r.Namespace != "" {
+		name = r.Namespace + "/" + r.Name
+	}
+	return glob(p.name, name)
+}
+
+// parseRefPattern parses "*", "Kind:namespace/name" or "Kind:name". kinds
+// are the kinds allowed, with whether each is namespaced.
+func parseRefPattern(s string, kinds map[string]bool) (*refPattern, error) {
+	if s == "*" {
+		return &refPattern{kind: "*", name: "*"}, nil
+	}
+	kind, name, ok := strings.Cut(s, ":")
+	if !ok || name == "" {
+		return nil, fmt.Errorf("%q: want Kind:namespace/name or Kind:name", s)
+	}
+	namespaced, known := kinds[kind]
+	if !known && kind != "*" {
+		return nil, fmt.Errorf("%q: unknown kind %q (want %s or *)", s, kind, strings.Join(sortedKeys(kinds), ", "))
+	}
+	// A namespaced name without its namespace would never match: say so
+	// rather than suppress nothing. User and group names may hold a "/".
+	if known && namespaced && name != "*" && !strings.Contains(name, "/") {
+		return nil, fmt.Errorf("%q: a %s is namespaced: want %s:namespace/name (*/name for any namespace)", s, kind, kind)
+	}
+	return &refPattern{kind: kind, name: name}, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+var (
+	subjectKinds = map[string]bool{scanner.KindServiceAccount: true, scanner.KindUser: false, scanner.KindGroup: false}
+	bindingKinds = map[string]bool{scanner.KindRoleBinding: true, scanner.KindClusterRoleBinding: false}
+)
+
+// glob matches s against pattern, where "*" matches any run of characters
+// (including "/" and ":") and everything else matches itself.
+func glob(pattern, s string) bool {
+	// Iterative wildcard matching with backtracking to the last star.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case p < len(pattern) && pattern[p] == s[i]:
+			p++
+			i++
+		case star >= 0:
+			p, mark = star+1, mark+1
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// parseExpiry parses a date (YYYY-MM-DD: valid through that day, UTC) or an
+// RFC 3339 instant, and returns the first instant it no longer applies.
+func parseExpiry(s string) (time.Time, error) {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.AddDate(0, 0, 1), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD) or an RFC 3339 time", s)
+}
+
+// expired reports whether the exception no longer applies at now.
+func (e *exceptionMatcher) expired(now time.Time) bool {
+	return !e.expiresAt.IsZero() && !now.Before(e.expiresAt)
+}
+
+// matchRule reports whether the exception covers rule id.
+func (e *exceptionMatcher) matchRule(id string) bool {
+	if e.allRules {
+		return true
+	}
+	for _, r := range e.Rules {
+		if glob(r, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether the exception covers the finding, expiry aside.
+func (e *exceptionMatcher) match(f *Finding) bool {
+	if !e.matchRule(f.RuleID) {
+		return false
+	}
+	if !e.subject.match(f.Subject) || !e.binding.match(f.Binding) {
+		return false
+	}
+	if ns := e.Namespace; ns != nil {
+		// "" is cluster-wide only; a glob ("*" too) matches namespaces only.
+		if *ns == "" && f.Scope != "" || *ns != "" && (f.Scope == "" || !glob(*ns, f.Scope)) {
+			return false
+		}
+	}
+	if e.Actor != "" && (f.Actor == nil || !glob(e.Actor, f.Actor.User)) {
+		return false
+	}
+	return true
+}
+
+// ConfigError is a mistake in the config file, with its file and line: the
+// CLI reports it as a usage error.
+type ConfigError struct {
+	Source scanner.Source
+	Msg    string
+}
+
+func (e *ConfigError) Error() string { return e.Source.String() + ": " + e.Msg }
+
+// LoadExceptions reads the exceptions of a config file (.kubegrant.yaml):
+//
+//	exceptions:
+//	  - rules: [KG011]
+//	    subject: "ServiceAccount:cert-manager/cert-manager"
+//	    justification: "cert-manager mints its own token"
+//	    expires: 2027-01-01
+//
+// A file it cannot read is a plain error; every mistake in it (unknown
+// keys, a missing justification, a bad date or pattern) is a *ConfigError
+// with its line, all of them joined.
+func LoadExceptions(path string) ([]Exception, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return ParseExceptions(path, data)
+}
+
+// ParseExceptions parses the content of a config file named file; see
+// LoadExceptions.
+func ParseExceptions(file string, data []byte) ([]Exception, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ConfigError{Source: scanner.Source{File: file}, Msg: err.Error()}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil // an empty file
+	}
+	p := &configParser{file: file}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	var out []Exception
+	p.mapping(root, "config", func(key string, v *yaml.Node) {
+		switch key {
+		case "exceptions":
+			if v.Tag == "!!null" {
+				return
+			}
+			if v.Kind != yaml.SequenceNode {
+				p.errorf(v, "exceptions: want a list")
+				return
+			}
+			for i, item := range v.Content {
+				if e, ok := p.exception(item, i); ok {
+					out = append(out, e)
+				}
+			}
+		default:
+			p.errorf(v, "unknown key %q (want exceptions)", key)
+		}
+	})
+	if err := errors.Join(p.errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type configParser struct {
+	file string
+	errs []error
+}
+
+func (p *configParser) errorf(n *yaml.Node, format string, args ...any) {
+	p.errs = append(p.errs, &ConfigError{Source: scanner.Source{File: p.file, Line: n.Line}, Msg: fmt.Sprintf(format, args...)})
+}
+
+// mapping calls fn for each key of a mapping node, rejecting duplicates.
+func (p *configParser) mapping(n *yaml.Node, what string, fn func(key string, v *yaml.Node)) bool {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s: want a mapping", what)
+		return false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			p.errorf(k, "%s: duplicate key %q", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		fn(k.Value, v)
+	}
+	return true
+}
+
+// scalar returns a scalar's value; a list or mapping is an error.
+func (p *configParser) scalar(n *yaml.Node, what string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s: want a string", what)
+		return "", false
+	}
+	if n.Tag == "!!null" {
+		return "", true
+	}
+	return n.Value, true
+}
+
+func (p *configParser) exception(n *yaml.Node, i int) (Exception, bool) {
+	what := fmt.Sprintf("exceptions[%d]", i)
+	e := Exception{Source: scanner.Source{File: p.file, Line: n.Line}}
+	before := len(p.errs)
+	hasRules := false
+	if !p.mapping(n, what, func(key string, v *yaml.Node) {
+		field := what + "." + key
+		switch key {
+		case "rules":
+			hasRules = true
+			var items []*yaml.Node
+			switch v.Kind {
+			case yaml.SequenceNode:
+				items = v.Content
+			case yaml.ScalarNode:
+				items = []*yaml.Node{v}
+			default:
+				p.errorf(v, "%s: want a list of rule IDs", field)
+				return
+			}
+			for _, it := range items {
+				if id, ok := p.scalar(it, field); ok && id != "" {
+					e.Rules = append(e.Rules, id)
+				}
+			}
+			if len(e.Rules) == 0 {
+				p.errorf(v, "%s: list at least one rule ID (or \"*\")", field)
+			}
+		case "subject", "binding":
+			s, ok := p.scalar(v, field)
+			if !ok {
+				return
+			}
+			kinds := subjectKinds
+			if key == "binding" {
+				kinds = bindingKinds
+			}
+			if _, err := parseRefPattern(s, kinds); err != nil {
+				p.errorf(v, "%s: %v", field, err)
+				return
+			}
+			if key == "subject" {
+				e.Subject = s
+			} else {
+				e.Binding = s
+			}
+		case "namespace":
+			if s, ok := p.scalar(v, field); ok {
+				e.Namespace = &s
+			}
+		case "actor":
+			if s, ok := p.scalar(v, field); ok {
+				e.Actor = s
+			}
+		case "justification":
+			if s, ok := p.scalar(v, field); ok {
+				e.Justification = strings.TrimSpace(s)
+			}
+		case "expires":
+			s, ok := p.scalar(v, field)
+			if !ok || s == "" {
+				return
+			}
+			if _, err := parseExpiry(s); err != nil {
+				p.errorf(v, "%s: %v", field, err)
+				return
+			}
+			e.Expires = s
+		default:
+			p.errorf(v, "%s: unknown key %q (want rules, subject, binding, namespace, actor, justification, expires)", what, key)
+		}
+	}) {
+		return e, false
+	}
+	if !hasRules {
+		p.errorf(n, "%s: rules is required (rule IDs, or \"*\")", what)
+	}
+	if e.Justification == "" {
+		p.errorf(n, "%s: justification is required: say why these findings are accepted", what)
+	}
+	return e, len(p.errs) == before
+}
+
+// CheckExceptionRules reports, as *ConfigError, every rule ID or glob of
+// the exceptions that names no rule of the catalogue: a typo would
+// otherwise silently suppress nothing.
+func CheckExceptionRules(exceptions []Exception, catalogue []Rule) error {
+	var errs []error
+	for i := range exceptions {
+		e := &exceptions[i]
+		for _, id := range e.Rules {
+			if !slices.ContainsFunc(catalogue, func(r Rule) bool { return glob(id, r.ID) }) {
+				errs = append(errs, &ConfigError{Source: e.Source, Msg: fmt.Sprintf("rules: %q is not a rule of the catalogue (see kubegrant rules)", id)})
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ApplyExceptions suppresses, as "config", the findings an exception
+// matches, unless an inline suppression already covers them (see
+// SuppressionKinds); the first matching exception gives the justification.
+// An exception that has expired at now suppresses nothing and yields a
+// warning. The clock is injected so that tests and goldens are
+// deterministic.
+func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) []scanner.Diagnostic {
+	var diags []scanner.Diagnostic
+	live := make([]*exceptionMatcher, 0, len(exceptions))
+	for i := range exceptions {
+		e, err := exceptions[i].compile()
+		if err != nil {
+			src := exceptions[i].Source
+			diags = append(diags, scanner.Diagnostic{Severity: scanner.DiagWarning, Message: fmt.Sprintf("%s: exception ignored: %v", src, err), Location: src})
+			continue
+		}
+		if e.expired(now) {
+			diags = append(diags, scanner.Diagnostic{
+				Severity: scanner.DiagWarning,
+				Message:  fmt.Sprintf("%s: exception for %s expired on %s: it no longer suppresses anything (%s)", e.Source, strings.Join(e.Rules, ","), e.Expires, e.Justification),
+				Location: e.Source,
+			})
+			continue
+		}
+		live = append(live, e)
+	}
+	if len(live) == 0 {
+		return diags
+	}
+	for i := range findings {
+		f := &findings[i]
+		if f.Suppression != nil && suppressionRank(f.Suppression.Kind) <= suppressionRank(SuppressConfig) {
+			continue
+		}
+		for _, e := range live {
+			if e.match(f) {
+				f.Suppress(Suppression{Kind: SuppressConfig, Justification: e.Justification, Expires: e.Expires})
+				break
+			}
+		}
+	}
+	return diags
+}
+
+// inlineIgnore is a valid kubegrant.io/ignore annotation.
+type inlineIgnore struct {
+	all     bool
+	rules   []string
+	reason  string
+	expires string
+}
+
+func (ig *inlineIgnore) covers(id string) bool {
+	return ig.all || slices.Contains(ig.rules, id)
+}
+
+// ApplyInline suppresses, as "inline", the findings whose binding or role
+// (or the ClusterRole an aggregated rule came from) carries a matching
+// kubegrant.io/ignore annotation with a kubegrant.io/ignore-reason. An
+// annotation without a reason, with a bad or past kubegrant.io/ignore-until,
+// or naming rules that are not in catalogue (when catalogue is not nil)
+// yields a warning; only the first two keep it from suppressing.
+func ApplyInline(findings []Finding, g *scanner.Graph, catalogue []Rule, now time.Time) []scanner.Diagnostic {
+	if g == nil {
+		return nil
+	}
+	var diags []scanner.Diagnostic
+	ignores := map[scanner.Ref]*inlineIgnore{}
+	add := func(ref scanner.Ref, src scanner.Source, a map[string]string) {
+		if ig := parseInline(ref, src, a, catalogue, now, &diags); ig != nil {
+			if _, dup := ignores[ref]; !dup {
+				ignores[ref] = ig
+			}
+		}
+	}
+	for _, r := range g.Roles {
+		add(r.Ref, r.Source, r.Annotations)
+	}
+	for _, b := range g.Bindings {
+		add(b.Ref, b.Source, b.Annotations)
+	}
+	if len(ignores) == 0 {
+		return diags
+	}
+	for i := range findings {
+		f := &findings[i]
+		refs := []*scanner.Ref{f.Binding, f.Role}
+		if f.Grant != nil && f.Grant.AggregatedFrom != nil {
+			refs = append(refs, f.Grant.AggregatedFrom)
+		}
+		for _, ref := range refs {
+			if ref == nil {
+				continue
+			}
+			if ig := ignores[*ref]; ig != nil && ig.covers(f.RuleID) {
+				f.Suppress(Suppression{Kind: SuppressInline, Justification: ig.reason, Expires: ig.expires})
+				break
+			}
+		}
+	}
+	return diags
+}
+
+// parseInline reads the ignore annotations of one object; it returns nil
+// when they do not suppress, with a warning in diags when they were meant to.
+func parseInline(ref scanner.Ref, src scanner.Source, a map[string]string, catalogue []Rule, now time.Time, diags *[]scanner.Diagnostic) *inlineIgnore {
+	ids, ok := a[AnnotationIgnore]
+	if !ok {
+		return nil
+	}
+	warn := func(format string, args ...any) {
+		*diags = append(*diags, scanner.Diagnostic{
+			Severity: scanner.DiagWarning,
+			Message:  fmt.Sprintf("%s: %s: %s", src, describeRef(ref), fmt.Sprintf(format, args...)),
+			Location: src,
+		})
+	}
+	ig := &inlineIgnore{reason: strings.TrimSpace(a[AnnotationIgnoreReason])}
+	for id := range strings.SplitSeq(ids, ",") {
+		switch id = strings.TrimSpace(id); id {
+		case "":
+		case "*":
+			ig.all = true
+		default:
+			if catalogue != nil && !slices.ContainsFunc(catalogue, func(r Rule) bool { return r.ID == id }) {
+				warn("%s names %q, which is not a rule of the catalogue", AnnotationIgnore, id)
+			}
+			ig.rules = append(ig.rules, id)
+		}
+	}
+	if !ig.all && len(ig.rules) == 0 {
+		warn("%s lists no rule IDs; it suppresses nothing", AnnotationIgnore)
+		return nil
+	}
+	if ig.reason == "" {
+		warn("%s without %s suppresses nothing: say why these findings are accepted", AnnotationIgnore, AnnotationIgnoreReason)
+		return nil
+	}
+	if until := strings.TrimSpace(a[AnnotationIgnoreUntil]); until != "" {
+		end, err := parseExpiry(until)
+		if err != nil {
+			warn("%s: %v; the annotation suppresses nothing", AnnotationIgnoreUntil, err)
+			return nil
+		}
+		if !now.Before(end) {
+			warn("%s expired on %s: the annotation no longer suppresses anything (%s)", AnnotationIgnore, until, ig.reason)
+			return nil
+		}
+		ig.expires = until
+	}
+	return ig
+}
+
+// describeRef renders a reference as `Kind "namespace/name"`.
+func describeRef(r scanner.Ref) string {
+	if r.Namespace == "" {
+		return fmt.Sprintf("%s %q", r.Kind, r.Name)
+	}
+	return fmt.Sprintf("%s %q", r.Kind, r.Namespace+"/"+r.Name)
+}
