@@ -277,7 +277,7 @@ func TestRiskSources(t *testing.T) {
 	notSources := map[string]bool{
 		"KG007": true, "KG052": true, "KG053": true, "KG054": true, "KG055": true,
 		"KG034": true, "KG056": true, "KG057": true, "KG058": true, "KG059": true, "KG106": true,
-		"KG044": true, "KG050": true, "KG060": true, "KG063": true, "KG102": true, "KG104": true,
+		"KG044": true, "KG050": true, "KG060": true, "KG063": true,
 	}
 	for pkg, m := range e.meta {
 		if !listed[pkg] && !notSources[m.rule.ID] {

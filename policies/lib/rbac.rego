@@ -186,3 +186,19 @@ power(b) := "admin" if binding_key(b) in wildcard_bindings
 else := "write" if binding_key(b) in writing_bindings
 else := "write" if not binding_key(b) in resolved_bindings
 else := "read"
+
+# discovery_roles are the bootstrap ClusterRoles Kubernetes itself binds to
+# every authenticated user or every ServiceAccount: binding them to a broad
+# group is expected.
+discovery_roles := {
+	"system:basic-user",
+	"system:discovery",
+	"system:public-info-viewer",
+	"system:service-account-issuer-discovery",
+}
+
+# discovery_role holds for a roleRef to one of discovery_roles.
+discovery_role(ref) if {
+	ref.kind == "ClusterRole"
+	ref.name in discovery_roles
+}

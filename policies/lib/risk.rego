@@ -25,6 +25,7 @@ sources := [
 	["KG010", "high", data.kubegrant.rules.secrets_write.deny],
 	["KG011", "critical", data.kubegrant.rules.sa_token_create.deny],
 	["KG017", "high", data.kubegrant.rules.pods_create.deny],
+	["KG019", "medium", data.kubegrant.rules.pods_update.deny],
 	["KG018", "high", data.kubegrant.rules.workload_write.deny],
 	["KG020", "high", data.kubegrant.rules.pods_exec.deny],
 	["KG021", "high", data.kubegrant.rules.pods_attach.deny],
@@ -36,9 +37,12 @@ sources := [
 	["KG029", "high", data.kubegrant.rules.rbac_bindings_write.deny],
 	["KG030", "high", data.kubegrant.rules.rbac_roles_write.deny],
 	["KG032", "critical", data.kubegrant.rules.impersonate.deny],
+	["KG035", "critical", data.kubegrant.rules.csr_approve.deny],
 	["KG037", "critical", data.kubegrant.rules.admission_webhooks_write.deny],
 	["KG046", "high", data.kubegrant.rules.nodes_write.deny],
 	["KG049", "medium", data.kubegrant.rules.delete_sensitive.deny],
+	["KG101", "high", data.kubegrant.rules.namespaces_write.deny],
+	["KG102", "high", data.kubegrant.rules.clusterroles_aggregate_write.deny],
 ]
 
 # binding_sources are the binding-level rules of the same kind.

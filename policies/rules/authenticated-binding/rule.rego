@@ -31,25 +31,13 @@ import rego.v1
 
 import data.kubegrant.lib.rbac
 
-bootstrap_roles := {
-	"system:basic-user",
-	"system:discovery",
-	"system:public-info-viewer",
-	"system:service-account-issuer-discovery",
-}
-
 deny contains f if {
 	some b, binding in input.bindings
-	not bootstrap(binding.roleRef)
+	not rbac.discovery_role(binding.roleRef)
 	some j, s in binding.subjects
 	s.kind == "Group"
 	s.name == "system:authenticated"
 	f := finding(b, j, binding, rbac.power(binding))
-}
-
-bootstrap(ref) if {
-	ref.kind == "ClusterRole"
-	ref.name in bootstrap_roles
 }
 
 finding(b, j, binding, "read") := {

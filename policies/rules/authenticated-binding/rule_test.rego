@@ -2,6 +2,7 @@ package kubegrant.rules.authenticated_binding
 
 import rego.v1
 
+import data.kubegrant.lib.rbac
 import data.kubegrant.lib.testing as t
 
 binding(kind, ns, role_kind, role, subjects) := {
@@ -55,7 +56,7 @@ test_fires_rolebinding_and_role_named_like_bootstrap if {
 }
 
 test_ignores_bootstrap_roles if {
-	every role in bootstrap_roles {
+	every role in rbac.discovery_roles {
 		count(deny) == 0 with input as doc(crb(role, [authn]), {"nonResourceURLs": ["/api"], "verbs": ["get"]})
 	}
 }
