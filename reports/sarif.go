@@ -25,7 +25,8 @@ package reports
 //     absolute is written as a file:// URI.
 //   - partialFingerprints["kubegrant/v1"] is Fingerprint; kubegrant never sets
 //     primaryLocationLineHash, which GitHub computes itself.
-//   - Suppressed findings carry suppressions [{kind: external}].
+//   - Suppressed findings carry suppressions [{kind: inSource}] for inline
+//     annotations and [{kind: external}] for every other suppression.
 //   - Diagnostics become invocations[0].toolExecutionNotifications; the run
 //     is still executionSuccessful.
 //   - GitHub's hard limits are respected: at most 25,000 results (the most
@@ -400,7 +401,13 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 	res.Properties = props
 
 	if f.Suppression != nil {
-		sup := sarif.NewSuppression("external")
+		// An inline annotation sits in the scanned source; every other
+		// suppression (config, platform default, baseline) lives outside it.
+		kind := "external"
+		if f.Suppression.Kind == "inline" {
+			kind = "inSource"
+		}
+		sup := sarif.NewSuppression(kind)
 		just := f.Suppression.Kind
 		if f.Suppression.Justification != "" {
 			just += ": " + f.Suppression.Justification

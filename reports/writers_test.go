@@ -660,3 +660,36 @@ func FuzzWriters(f *testing.F) {
 		}
 	})
 }
+
+// TestSARIFSuppressionKinds: an inline annotation is an in-source
+// suppression; config, platform defaults and baselines are external.
+func TestSARIFSuppressionKinds(t *testing.T) {
+	for kind, want := range map[string]string{"inline": "inSource", "config": "external", "platform-default": "external", "baseline": "external"} {
+		f := Finding{RuleID: "KG1", Severity: High, Kind: KindGrant, Message: "m", Location: scanner.Source{File: "a.yaml", Line: 1},
+			Suppression: &Suppression{Kind: kind, Justification: "j"}}
+		r := &Report{Rules: []Rule{{ID: "KG1", Severity: High}}, Findings: []Finding{f}}
+		w, err := NewWriter("sarif", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := w.Write(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Runs []struct {
+				Results []struct {
+					Suppressions []struct {
+						Kind string `json:"kind"`
+					} `json:"suppressions"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.Runs[0].Results[0].Suppressions[0].Kind; got != want {
+			t.Errorf("%s suppression: SARIF kind %q, want %q", kind, got, want)
+		}
+	}
+}
