@@ -105,74 +105,23 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
-	var graph *scanner.Graph
-	var static []reports.Finding
-	var rules []reports.Rule
-
+	graph := &scanner.Graph{} // empty for detections alone, without RBAC attribution
 	if len(cfg.paths) > 0 || cfg.cluster {
-		start := time.Now()
-		inv, err := loadRBAC(ctx, cfg, io, root)
-		if err != nil {
+		if graph, err = staticPass(ctx, cfg, io, root, report); err != nil {
 			return err
 		}
-		report.Summary.NotEvaluated = inv.NotEvaluated
-		graph = scanner.Resolve(inv)
-		engine, err := policies.Load(ctx)
-		if err != nil {
-			return fmt.Errorf("loading policies: %w", err)
-		}
-		static, err = engine.Eval(ctx, graph)
-		if err != nil {
-			return fmt.Errorf("evaluating policies: %w", err)
-		}
-		if err := policies.MarkPlatformDefaults(static); err != nil {
-			return fmt.Errorf("loading platform defaults: %w", err)
-		}
-		rules = engine.Rules()
-		report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
-		fmt.Fprintf(io.err, "kubegrant: %d roles, %d bindings, %d grants resolved in %s; %d findings\n",
-			len(graph.Roles), len(graph.Bindings), len(graph.Grants), time.Since(start).Round(time.Millisecond), len(static))
 	}
-
 	if len(cfg.auditLogs) > 0 {
-		start := time.Now()
-		if graph == nil {
-			graph = &scanner.Graph{} // detections alone, without RBAC attribution
-		}
-		res, err := detect.Replay(ctx, cfg.auditLogs, graph, static, rules,
-			detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}})
-		if err != nil {
+		if err := dynamicPass(ctx, cfg, io, root, graph, report); err != nil {
 			return err
 		}
-		rules = append(rules, res.Rules...)
-		static = append(static, res.Detections...)
-		report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
-		report.Summary.AuditEvents = res.Stats.Events
-		report.Summary.AuditErrors = res.Stats.Errors
-		if !res.Stats.First.IsZero() {
-			report.Summary.ObservedFrom = res.Stats.First.UTC().Format(time.RFC3339)
-			report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
-		}
-		if cfg.suggestRoles != "" {
-			data, err := res.SuggestedRoles()
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(cfg.suggestRoles, data, 0o644); err != nil {
-				return fmt.Errorf("writing suggested roles: %w", err)
-			}
-		}
-		fmt.Fprintf(io.err, "kubegrant: %d audit events (%d bad lines) replayed in %s; %d detections\n",
-			res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
 	}
 
-	diags, err := applySuppressions(ctx, static, graph, exceptions, time.Now())
+	diags, err := applySuppressions(ctx, report.Findings, graph, exceptions, time.Now())
 	if err != nil {
 		return err
 	}
 	report.Diagnostics = append(report.Diagnostics, diags...)
-	report.Rules = rules
-	report.Findings = static
 	report.Finalize()
 	if cfg.baseline != "" {
 		if err := applyBaseline(cfg.baseline, report.Findings); err != nil {
@@ -193,6 +142,68 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if failing(report.Findings, cfg.failOn) {
 		return errFindings
 	}
+	return nil
+}
+
+// staticPass loads and resolves the RBAC, evaluates the policies and adds
+// their rules, findings and diagnostics to the report.
+func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, report *reports.Report) (*scanner.Graph, error) {
+	start := time.Now()
+	inv, err := loadRBAC(ctx, cfg, io, root)
+	if err != nil {
+		return nil, err
+	}
+	report.Summary.NotEvaluated = inv.NotEvaluated
+	graph := scanner.Resolve(inv)
+	engine, err := policies.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	findings, err := engine.Eval(ctx, graph)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating policies: %w", err)
+	}
+	if err := policies.MarkPlatformDefaults(findings); err != nil {
+		return nil, fmt.Errorf("loading platform defaults: %w", err)
+	}
+	report.Rules = append(report.Rules, engine.Rules()...)
+	report.Findings = append(report.Findings, findings...)
+	report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
+	fmt.Fprintf(io.err, "kubegrant: %d roles, %d bindings, %d grants resolved in %s; %d findings\n",
+		len(graph.Roles), len(graph.Bindings), len(graph.Grants), time.Since(start).Round(time.Millisecond), len(findings))
+	return graph, nil
+}
+
+// dynamicPass replays the audit logs: it marks the static findings
+// exercised or not, adds the detections and the audit window, and writes
+// the suggested roles when asked.
+func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report) error {
+	start := time.Now()
+	res, err := detect.Replay(ctx, cfg.auditLogs, graph, report.Findings, report.Rules,
+		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}})
+	if err != nil {
+		return err
+	}
+	report.Rules = append(report.Rules, res.Rules...)
+	report.Findings = append(report.Findings, res.Detections...)
+	report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
+	report.Summary.AuditEvents = res.Stats.Events
+	report.Summary.AuditErrors = res.Stats.Errors
+	if !res.Stats.First.IsZero() {
+		report.Summary.ObservedFrom = res.Stats.First.UTC().Format(time.RFC3339)
+		report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
+	}
+	if cfg.suggestRoles != "" {
+		data, err := res.SuggestedRoles()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.suggestRoles, data, 0o644); err != nil {
+			return fmt.Errorf("writing suggested roles: %w", err)
+		}
+	}
+	fmt.Fprintf(io.err, "kubegrant: %d audit events (%d bad lines) replayed in %s; %d detections\n",
+		res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
 	return nil
 }
 
