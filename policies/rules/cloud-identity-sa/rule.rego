@@ -1,0 +1,45 @@
+# METADATA
+# title: ServiceAccount with a cloud identity holds a critical or high grant
+# description: >-
+#   A ServiceAccount annotated with eks.amazonaws.com/role-arn (EKS IRSA),
+#   iam.gke.io/gcp-service-account (GKE Workload Identity) or
+#   azure.workload.identity/client-id (Azure Workload Identity) exchanges its
+#   token for cloud credentials. When it also holds a critical or high grant of
+#   another rule, the two blast radii join: a stolen token is both that grant and
+#   the cloud identity, and whoever obtains the grant's power over pods or
+#   tokens reaches the cloud account. One finding per such grant, naming the
+#   annotation and the grant's rule ids. Only ServiceAccounts loaded as objects
+#   are known; silent otherwise.
+# related_resources:
+#   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg034
+# custom:
+#   id: KG034
+#   slug: cloud-identity-sa
+#   severity: high
+#   remediation: >-
+#     Keep ServiceAccounts that carry a cloud identity free of powerful RBAC
+#     grants: split the workload's Kubernetes permissions and its cloud role
+#     across two ServiceAccounts, and scope the cloud role to what it needs.
+#   tags: [stride:elevation-of-privilege, T1078.004, T1528]
+#   catalogue: [U34]
+#   references:
+#     - rbac-police providerIAM
+#     - kubescape provider-iam-assumption-v1
+#     - kubesplaining KUBE-CLOUD-IRSA-ADMIN-ROLE-001
+#     - kubesplaining KUBE-PRIVESC-PATH-AWS-IAM-ROLE
+package kubegrant.rules.cloud_identity_sa
+
+import rego.v1
+
+import data.kubegrant.lib.risk
+
+deny contains f if {
+	some sa in input.serviceAccounts
+	count(sa.annotations) > 0
+	key := sprintf("ServiceAccount/%s/%s", [sa.namespace, sa.name])
+	some anchor, found in risk.held[key]
+	some ann, value in sa.annotations
+	f := object.union(anchor, {"msg": sprintf("ServiceAccount %s/%s has cloud identity %s=%s and holds %s: %s", [
+		sa.namespace, sa.name, ann, value, risk.ids(found), risk.first_msg(found),
+	])})
+}
