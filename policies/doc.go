@@ -45,15 +45,16 @@
 //	                       "annotations": {…}}], // cloud identity annotations only
 //	  "namespaces":      ["<name>", …],          // Namespace objects
 //	  "workloads":       [{"kind", "namespace", "name", "serviceAccountName"}],
-//	  "workloadsBySA":   {"ServiceAccount/<ns>/<name>": [w, …]} // workloads running as it
+//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}} // workloads running as that ServiceAccount
 //	}
 //
 // Arrays are never null. workloads are Pods and the controllers that run
 // them (Deployment, DaemonSet, StatefulSet, ReplicaSet,
 // ReplicationController, Job, CronJob), with the pod template's
-// ServiceAccount ("default" when unset); workloadsBySA is keyed like
-// lib/rbac.rego's subject_key, so a rule joins a grant's ServiceAccount
-// subject to the workloads that hold its token with one lookup. Of a
+// ServiceAccount ("default" when unset); workloadsBySA indexes them by that
+// ServiceAccount's namespace and name, so a rule joins a grant's
+// ServiceAccount subject to the workloads that hold its token with one
+// lookup. Of a
 // ServiceAccount's annotations only eks.amazonaws.com/role-arn,
 // iam.gke.io/gcp-service-account and azure.workload.identity/client-id are
 // kept. Absence in these lists proves nothing unless the manifests hold

@@ -233,9 +233,8 @@ type objectTerms struct {
 
 // buildObjects renders the ServiceAccounts, Namespaces and workloads of
 // the graph in one pass over Graph.Objects, and indexes the workloads by
-// the subject key ("ServiceAccount/<namespace>/<name>") of the
-// ServiceAccount they run as, so that rules join grants to workloads with
-// one lookup.
+// the namespace and name of the ServiceAccount they run as, so that rules
+// join grants to workloads with one lookup.
 func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 	o := objectTerms{
 		serviceAccounts: []*ast.Term{},
@@ -243,8 +242,10 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 		workloads:       []*ast.Term{},
 		bySA:            ast.NewObject(),
 	}
-	bySA := map[string][]*ast.Term{}
-	var keys []string
+	// bySA[namespace][name]: the workloads running as that ServiceAccount,
+	// in order of first appearance.
+	bySA := map[string]map[string][]*ast.Term{}
+	var order [][2]string
 	for _, x := range g.Objects {
 		switch {
 		case x.Kind == "ServiceAccount":
@@ -274,15 +275,26 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 				ast.Item(keySAName, t.str(sa)),
 			))
 			o.workloadObjects = append(o.workloadObjects, x)
-			k := scanner.KindServiceAccount + "/" + x.Namespace + "/" + sa
-			if _, ok := bySA[k]; !ok {
-				keys = append(keys, k)
+			names := bySA[x.Namespace]
+			if names == nil {
+				names = map[string][]*ast.Term{}
+				bySA[x.Namespace] = names
 			}
-			bySA[k] = append(bySA[k], ast.InternedTerm(w))
+			if _, ok := names[sa]; !ok {
+				order = append(order, [2]string{x.Namespace, sa})
+			}
+			names[sa] = append(names[sa], ast.InternedTerm(w))
 		}
 	}
-	for _, k := range keys {
-		o.bySA.Insert(t.str(k), ast.ArrayTerm(bySA[k]...))
+	nsObjects := map[string]ast.Object{}
+	for _, k := range order {
+		m, ok := nsObjects[k[0]]
+		if !ok {
+			m = ast.NewObject()
+			nsObjects[k[0]] = m
+			o.bySA.Insert(t.str(k[0]), ast.NewTerm(m))
+		}
+		m.Insert(t.str(k[1]), ast.ArrayTerm(bySA[k[0]][k[1]]...))
 	}
 	return o
 }

@@ -52,10 +52,14 @@ allows(rule, group, resource, verb) if {
 }
 
 # allowed_verbs lists which of verbs the rule allows on group/resource.
+# The group and resource are checked once, before the verbs.
 allowed_verbs(rule, group, resource, verbs) := [v |
 	some v in verbs
-	allows(rule, group, resource, v)
-]
+	verb_matches(rule, v)
+] if {
+	group_matches(rule, group)
+	resource_matches(rule, resource)
+} else := []
 
 # restricted reports whether resourceNames limit the rule to named objects.
 # That holds for get/update/patch/delete and for subresources (the name is in
@@ -103,10 +107,13 @@ all_wildcard(rule) if {
 
 # matches lists the [resource, verb] pairs of targets ([group, resource]
 # pairs) and verbs that the rule allows, ignoring resourceNames and scope.
+# Each target's group and resource are checked once, before the verbs.
 matches(rule, targets, verbs) := [[r, v] |
 	some [group, r] in targets
+	group_matches(rule, group)
+	resource_matches(rule, r)
 	some v in verbs
-	allows(rule, group, r, v)
+	verb_matches(rule, v)
 ]
 
 # restricts reports whether the rule's resourceNames restrict verb on

@@ -41,6 +41,7 @@ sources := [
 	["KG035", "critical", data.kubegrant.rules.csr_approve.deny],
 	["KG037", "critical", data.kubegrant.rules.admission_webhooks_write.deny],
 	["KG043", "high", data.kubegrant.rules.storage_runtime_write.deny],
+	["KG044", "high", data.kubegrant.rules.leases_write.deny],
 	["KG046", "high", data.kubegrant.rules.nodes_write.deny],
 	["KG048", "high", data.kubegrant.rules.network_write.deny],
 	["KG049", "medium", data.kubegrant.rules.delete_sensitive.deny],
@@ -54,11 +55,11 @@ binding_sources := [["KG003", "high", data.kubegrant.rules.builtin_admin_binding
 
 serious := {"critical", "high"}
 
-# held[key][anchor] holds [rule id, severity, msg] for each critical or
-# high finding on a ServiceAccount subject of interest: key is its
-# rbac.subject_key, anchor the finding's {"grant": i, "subject": j} or
-# {"binding": b, "subject": j}.
-held[key][{"grant": f.grant, "subject": j}] contains [id, sev, f.msg] if {
+# found holds [[namespace, name], anchor, rule id, severity, msg] for each
+# critical or high finding on a ServiceAccount subject of interest, anchor
+# being the finding's {"grant": i, "subject": j} or {"binding": b,
+# "subject": j}.
+found contains [[s.namespace, s.name], {"grant": f.grant, "subject": j}, id, sev, f.msg] if {
 	some [id, def, fs] in sources
 	some f in fs
 	sev := object.get(f, "severity", def)
@@ -66,30 +67,46 @@ held[key][{"grant": f.grant, "subject": j}] contains [id, sev, f.msg] if {
 	some j, s in input.grants[f.grant].subjects
 	object.get(f, "subject", j) == j
 	s.kind == "ServiceAccount"
-	key := rbac.subject_key(s)
-	of_interest(s, key)
+	of_interest(s)
 }
 
-held[key][{"binding": f.binding, "subject": f.subject}] contains [id, sev, f.msg] if {
+found contains [[s.namespace, s.name], {"binding": f.binding, "subject": f.subject}, id, sev, f.msg] if {
 	some [id, def, fs] in binding_sources
 	some f in fs
 	sev := object.get(f, "severity", def)
 	sev in serious
 	s := input.bindings[f.binding].subjects[f.subject]
 	s.kind == "ServiceAccount"
-	key := rbac.subject_key(s)
-	of_interest(s, key)
+	of_interest(s)
 }
 
-of_interest(s, _) if s.name == "default"
+# found_list is found as an array, for the indexed comprehension below.
+found_list := [x | some x in found]
 
-of_interest(_, key) if input.workloadsBySA[key]
+# held[[[namespace, name], anchor]] holds the [rule id, severity, msg] of
+# found for one anchor of one ServiceAccount. It is one comprehension whose
+# inner one OPA indexes on its closed-over variables; a partial object rule
+# would check each new key against all the others.
+held := {[sa, anchor]: triples |
+	some [sa, anchor] in held_keys
+	triples := {[found_list[k][2], found_list[k][3], found_list[k][4]] |
+		some k
+		found_list[k][0] == sa
+		found_list[k][1] == anchor
+	}
+}
 
-of_interest(_, key) if key in cloud_identities
+held_keys := {[x[0], x[1]] | some x in found}
 
-# cloud_identities holds the subject keys of ServiceAccounts with a cloud
-# identity annotation.
-cloud_identities contains sprintf("ServiceAccount/%s/%s", [sa.namespace, sa.name]) if {
+of_interest(s) if s.name == "default"
+
+of_interest(s) if input.workloadsBySA[s.namespace][s.name]
+
+of_interest(s) if [s.namespace, s.name] in cloud_identities
+
+# cloud_identities holds [namespace, name] of the ServiceAccounts with a
+# cloud identity annotation.
+cloud_identities contains [sa.namespace, sa.name] if {
 	some sa in input.serviceAccounts
 	count(sa.annotations) > 0
 }

@@ -44,9 +44,11 @@ graph(grants) := {
 # to an input document, indexed as the Go side does.
 with_workloads(doc, ws) := object.union(doc, {
 	"workloads": [{"kind": k, "namespace": ns, "name": n, "serviceAccountName": sa} | some [k, ns, n, sa] in ws],
-	"workloadsBySA": {key: [i | some i, [_, ns2, _, sa2] in ws; sprintf("ServiceAccount/%s/%s", [ns2, sa2]) == key] |
-		some [_, ns, _, sa] in ws
-		key := sprintf("ServiceAccount/%s/%s", [ns, sa])
+	"workloadsBySA": {ns: {sa: [i | some i, [_, ns2, _, sa2] in ws; ns2 == ns; sa2 == sa] |
+		some [_, ns1, _, sa] in ws
+		ns1 == ns
+	} |
+		some [_, ns, _, _] in ws
 	},
 })
 

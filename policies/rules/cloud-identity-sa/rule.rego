@@ -33,11 +33,16 @@ import rego.v1
 
 import data.kubegrant.lib.risk
 
-deny contains f if {
+# cloud maps [namespace, name] of each ServiceAccount with a cloud
+# identity annotation to it, built once.
+cloud := {[sa.namespace, sa.name]: sa |
 	some sa in input.serviceAccounts
 	count(sa.annotations) > 0
-	key := sprintf("ServiceAccount/%s/%s", [sa.namespace, sa.name])
-	some anchor, found in risk.held[key]
+}
+
+deny contains f if {
+	some [key, anchor], found in risk.held
+	sa := cloud[key]
 	some ann, value in sa.annotations
 	f := object.union(anchor, {"msg": sprintf("ServiceAccount %s/%s has cloud identity %s=%s and holds %s: %s", [
 		sa.namespace, sa.name, ann, value, risk.ids(found), risk.first_msg(found),

@@ -31,15 +31,14 @@ import rego.v1
 import data.kubegrant.lib.risk
 
 deny contains f if {
-	some key, anchors in risk.held
-	ws := input.workloadsBySA[key]
+	some [[ns, name], anchor], found in risk.held
+	ws := input.workloadsBySA[ns][name]
 	ds := [w | some w in ws; input.workloads[w].kind == "DaemonSet"]
 	count(ds) > 0
-	some anchor, found in anchors
 	f := object.union(anchor, {
 		"object": ds[0],
 		"msg": sprintf("%s runs on every node as ServiceAccount %s, which holds %s: %s", [
-			risk.workloads(ds), trim_prefix(key, "ServiceAccount/"), risk.ids(found), risk.first_msg(found),
+			risk.workloads(ds), concat("/", [ns, name]), risk.ids(found), risk.first_msg(found),
 		]),
 	})
 }

@@ -39,21 +39,27 @@ deny contains f if {
 	some j, s in binding.subjects
 	s.kind == "ServiceAccount"
 	s.name == "default"
-	key := rbac.subject_key(s)
-	f := finding(b, j, binding, s, key, serious_ids(key, rbac.binding_key(binding)))
+	key := [s.namespace, s.name]
+	f := finding(b, j, binding, s, key, ids_for(key, rbac.binding_key(binding)))
 }
 
-# serious[[subject key, binding key]] holds the ids of the critical and
-# high findings the binding gives the subject.
-serious[[key, anchor_binding]] contains id if {
-	some key, anchors in risk.held
-	some anchor, found in anchors
-	anchor_binding := risk.anchor_binding_key(anchor)
+# serious holds [[namespace, name], binding key, rule id] for each critical or
+# high finding the binding gives a default ServiceAccount; serious_ids
+# groups the rule ids by [[namespace, name], binding key]. Both are built once:
+# a lookup in a partial rule with a bound key would evaluate it again.
+serious contains [key, risk.anchor_binding_key(anchor), id] if {
+	some [key, anchor], found in risk.held
+	key[1] == "default"
 	some [id, _, _] in found
 }
 
-serious_ids(key, bkey) := ids if {
-	ids := serious[[key, bkey]]
+serious_ids := {[key, bkey]: ids |
+	some [key, bkey, _] in serious
+	ids := {id | some [key2, bkey2, id] in serious; key2 == key; bkey2 == bkey}
+}
+
+ids_for(key, bkey) := ids if {
+	ids := serious_ids[[key, bkey]]
 } else := set()
 
 finding(b, j, binding, s, key, ids) := {
@@ -76,5 +82,5 @@ finding(b, j, binding, s, key, ids) := {
 }
 
 used_by(key) := sprintf(" (run by %s)", [risk.workloads(ws)]) if {
-	ws := input.workloadsBySA[key]
+	ws := input.workloadsBySA[key[0]][key[1]]
 } else := ""

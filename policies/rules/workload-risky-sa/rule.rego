@@ -39,14 +39,13 @@ import rego.v1
 import data.kubegrant.lib.risk
 
 deny contains f if {
-	some key, anchors in risk.held
-	ws := input.workloadsBySA[key]
-	some anchor, found in anchors
+	some [[ns, name], anchor], found in risk.held
+	ws := input.workloadsBySA[ns][name]
 	f := object.union(anchor, {
 		"severity": risk.top(found),
 		"object": ws[0],
 		"msg": sprintf("%s runs as ServiceAccount %s, which holds %s: %s", [
-			risk.workloads(ws), trim_prefix(key, "ServiceAccount/"), risk.ids(found), risk.first_msg(found),
+			risk.workloads(ws), concat("/", [ns, name]), risk.ids(found), risk.first_msg(found),
 		]),
 	})
 }
