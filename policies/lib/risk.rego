@@ -39,15 +39,20 @@ sources := [
 	["KG032", "critical", data.kubegrant.rules.impersonate.deny],
 	["KG033", "high", data.kubegrant.rules.serviceaccounts_write.deny],
 	["KG035", "critical", data.kubegrant.rules.csr_approve.deny],
+	["KG036", "critical", data.kubegrant.rules.csr_sign.deny],
 	["KG037", "critical", data.kubegrant.rules.admission_webhooks_write.deny],
+	["KG040", "high", data.kubegrant.rules.crd_write.deny],
+	["KG041", "critical", data.kubegrant.rules.apiservices_write.deny],
 	["KG043", "high", data.kubegrant.rules.storage_runtime_write.deny],
 	["KG044", "high", data.kubegrant.rules.leases_write.deny],
 	["KG046", "high", data.kubegrant.rules.nodes_write.deny],
 	["KG048", "high", data.kubegrant.rules.network_write.deny],
 	["KG049", "medium", data.kubegrant.rules.delete_sensitive.deny],
+	["KG051", "medium", data.kubegrant.rules.scale_write.deny],
 	["KG101", "high", data.kubegrant.rules.namespaces_write.deny],
 	["KG102", "high", data.kubegrant.rules.clusterroles_aggregate_write.deny],
 	["KG104", "medium", data.kubegrant.rules.nonresource_urls.deny],
+	["KG105", "high", data.kubegrant.rules.irsa_pivot.deny],
 ]
 
 # binding_sources are the binding-level rules of the same kind.
