@@ -45,7 +45,9 @@
 //	                       "annotations": {…}}], // cloud identity annotations only
 //	  "namespaces":      ["<name>", …],          // Namespace objects
 //	  "workloads":       [{"kind", "namespace", "name", "serviceAccountName"}],
-//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}} // workloads running as that ServiceAccount
+//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}}, // workloads running as that ServiceAccount
+//	  "saGrants":        {i: true, …} // grants with a ServiceAccount subject named default,
+//	                                  // run by a workload or with a cloud identity
 //	}
 //
 // Arrays are never null. workloads are Pods and the controllers that run

@@ -186,6 +186,18 @@ func buildInput(g *scanner.Graph) input {
 		roles[i] = t.ref(r.Ref)
 	}
 	objs := buildObjects(g, t)
+	// saGrants: the grants with a ServiceAccount subject that the
+	// object-aware rules ask about, so lib/risk.rego skips the others with
+	// one lookup.
+	saGrants := ast.NewObject()
+	for i, members := range groups {
+		for _, gi := range members {
+			if objs.interesting(g.Grants[gi].Subject.Ref) {
+				saGrants.Insert(ast.InternedTerm(i), ast.InternedTerm(true))
+				break
+			}
+		}
+	}
 	return input{
 		doc: ast.NewObject(
 			ast.Item(ast.StringTerm("grants"), ast.ArrayTerm(grants...)),
@@ -197,6 +209,7 @@ func buildInput(g *scanner.Graph) input {
 			ast.Item(ast.StringTerm("namespaces"), ast.ArrayTerm(objs.namespaces...)),
 			ast.Item(ast.StringTerm("workloads"), ast.ArrayTerm(objs.workloads...)),
 			ast.Item(ast.StringTerm("workloadsBySA"), ast.NewTerm(objs.bySA)),
+			ast.Item(ast.StringTerm("saGrants"), ast.NewTerm(saGrants)),
 		),
 		groups:    groups,
 		workloads: objs.workloadObjects,
@@ -229,6 +242,16 @@ type objectTerms struct {
 	serviceAccounts, namespaces, workloads []*ast.Term
 	bySA                                   ast.Object
 	workloadObjects                        []*scanner.Object
+	// runAs and cloud hold the ServiceAccounts that workloads run as and
+	// those with a cloud identity annotation.
+	runAs, cloud map[scanner.Ref]bool
+}
+
+// interesting reports whether the object-aware rules ask about a subject:
+// a ServiceAccount named default, run by a workload or with a cloud
+// identity (lib/risk.rego's of_interest).
+func (o *objectTerms) interesting(s scanner.Ref) bool {
+	return s.Kind == scanner.KindServiceAccount && (s.Name == "default" || o.runAs[s] || o.cloud[s])
 }
 
 // buildObjects renders the ServiceAccounts, Namespaces and workloads of
@@ -241,6 +264,8 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 		namespaces:      []*ast.Term{},
 		workloads:       []*ast.Term{},
 		bySA:            ast.NewObject(),
+		runAs:           map[scanner.Ref]bool{},
+		cloud:           map[scanner.Ref]bool{},
 	}
 	// bySA[namespace][name]: the workloads running as that ServiceAccount,
 	// in order of first appearance.
@@ -260,6 +285,9 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 				ast.Item(keyNamespace, t.str(x.Namespace)),
 				ast.Item(keyAnnotations, ast.ObjectTerm(ann...)),
 			))
+			if len(ann) > 0 {
+				o.cloud[scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: x.Name}] = true
+			}
 		case x.Kind == "Namespace":
 			o.namespaces = append(o.namespaces, t.str(x.Name))
 		case workloadKinds[x.Kind]:
@@ -275,6 +303,7 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 				ast.Item(keySAName, t.str(sa)),
 			))
 			o.workloadObjects = append(o.workloadObjects, x)
+			o.runAs[scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: sa}] = true
 			names := bySA[x.Namespace]
 			if names == nil {
 				names = map[string][]*ast.Term{}

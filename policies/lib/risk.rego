@@ -65,8 +65,10 @@ serious := {"critical", "high"}
 # being the finding's {"grant": i, "subject": j} or {"binding": b,
 # "subject": j}.
 found contains [[s.namespace, s.name], {"grant": f.grant, "subject": j}, id, sev, f.msg] if {
+	count(input.saGrants) > 0
 	some [id, def, fs] in sources
 	some f in fs
+	input.saGrants[f.grant]
 	sev := object.get(f, "severity", def)
 	sev in serious
 	some j, s in input.grants[f.grant].subjects

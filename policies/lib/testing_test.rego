@@ -38,19 +38,38 @@ graph(grants) := {
 	"namespaces": [],
 	"workloads": [],
 	"workloadsBySA": {},
+	"saGrants": sa_grants(grants, {}, {}),
 }
+
+# sa_grants computes input.saGrants as the Go side does, from the
+# workloadsBySA index and the cloud-annotated [namespace, name] pairs.
+sa_grants(grants, by_sa, cloud) := {i: true |
+	some i, g in grants
+	some s in g.subjects
+	s.kind == "ServiceAccount"
+	interesting(s, by_sa, cloud)
+}
+
+interesting(s, _, _) if s.name == "default"
+
+interesting(s, by_sa, _) if by_sa[s.namespace][s.name]
+
+interesting(s, _, cloud) if [s.namespace, s.name] in cloud
 
 # with_workloads adds workloads ([kind, namespace, name, serviceAccountName])
 # to an input document, indexed as the Go side does.
 with_workloads(doc, ws) := object.union(doc, {
 	"workloads": [{"kind": k, "namespace": ns, "name": n, "serviceAccountName": sa} | some [k, ns, n, sa] in ws],
-	"workloadsBySA": {ns: {sa: [i | some i, [_, ns2, _, sa2] in ws; ns2 == ns; sa2 == sa] |
+	"workloadsBySA": by_sa,
+	"saGrants": sa_grants(doc.grants, by_sa, {}),
+}) if {
+	by_sa := {ns: {sa: [i | some i, [_, ns2, _, sa2] in ws; ns2 == ns; sa2 == sa] |
 		some [_, ns1, _, sa] in ws
 		ns1 == ns
 	} |
 		some [_, ns, _, _] in ws
-	},
-})
+	}
+}
 
 # sa is a ServiceAccount subject.
 sa(ns, name) := {"kind": "ServiceAccount", "name": name, "namespace": ns}

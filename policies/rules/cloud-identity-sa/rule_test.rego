@@ -8,7 +8,10 @@ app := t.sa("team-a", "app")
 
 token := {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}
 
-doc(grants, annotations) := object.union(t.graph(grants), {"serviceAccounts": [{"namespace": "team-a", "name": "app", "annotations": annotations}]})
+doc(grants, annotations) := object.union(t.graph(grants), {
+	"serviceAccounts": [{"namespace": "team-a", "name": "app", "annotations": annotations}],
+	"saGrants": t.sa_grants(grants, {}, {["team-a", "app"] | count(annotations) > 0}),
+})
 
 irsa := {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app"}
 

@@ -11,6 +11,7 @@
 #   Role of the binding's namespace was, and a missing ClusterRole only when the
 #   built-in ClusterRole cluster-admin was (a live cluster or a full export;
 #   manifests usually refer to built-in ClusterRoles they do not contain).
+#   Every namespace has a default ServiceAccount, so it is never missing.
 #   Silent on input without such objects.
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg059
@@ -52,6 +53,7 @@ deny contains f if {
 	some b, binding in input.bindings
 	some j, s in binding.subjects
 	s.kind == "ServiceAccount"
+	s.name != "default"
 	s.namespace in sa_namespaces
 	not rbac.subject_key(s) in sa_keys
 	f := {

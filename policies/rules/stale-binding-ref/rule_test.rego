@@ -68,7 +68,10 @@ test_ignores_builtin_cluster_roles_in_manifests if {
 	count(r) == 0
 }
 
-test_ignores_existing_objects_and_other_subjects if {
-	r := deny with input as doc([binding("RoleBinding", "team-a", "Role", "r", [app, {"kind": "User", "name": "ghost", "namespace": ""}])], [role("Role", "team-a", "r")], [["team-a", "app"]])
+test_ignores_existing_objects_default_and_other_subjects if {
+	r := deny with input as doc([binding("RoleBinding", "team-a", "Role", "r", [
+		app, t.sa("team-a", "default"),
+		{"kind": "User", "name": "ghost", "namespace": ""},
+	])], [role("Role", "team-a", "r")], [["team-a", "app"]])
 	count(r) == 0
 }
