@@ -191,17 +191,7 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		return `{"kind":"Pod","metadata":{"name":"p"},"spec":{"volumes":[{"name":"v","hostPath":{"path":"` + p + `"}}],"containers":[{"name":"c","image":"alpine"}]}}`
 	}
 
-	for _, tc := range []struct {
-		name    string
-		opts    DetectOptions
-		events  []*Event
-		rule    string
-		want    int
-		msg     string // substring of the first finding's message
-		sev     reports.Severity
-		absent  string // a rule that must not fire at all
-		wantLen int
-	}{
+	checkDetectionCases(t, []detectionCase{
 		// KGD01
 		{name: "D01 user mints token", events: []*Event{tokenReq("alice", evo{ann: map[string]string{AnnotationIssuedCredential: "JTI=abc"}})},
 			rule: "KGD01", want: 1, msg: "alice minted 1 token for ServiceAccount apps/builder via TokenRequest (credential IDs: JTI=abc)"},
@@ -359,27 +349,7 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		// KGD23
 		{name: "D23 events deleted", events: []*Event{ev(evo{user: "mallory", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 1, msg: "mallory deleted events in namespace apps"},
 		{name: "D23 namespace controller", events: []*Event{ev(evo{user: "system:serviceaccount:kube-system:namespace-controller", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := run(tc.opts, tc.events)[tc.rule]
-			if len(got) != tc.want {
-				t.Fatalf("%s fired %d times, want %d: %+v", tc.rule, len(got), tc.want, got)
-			}
-			if tc.want == 0 {
-				return
-			}
-			f := got[0]
-			if tc.msg != "" && !strings.Contains(f.Message, tc.msg) {
-				t.Errorf("message %q does not contain %q", f.Message, tc.msg)
-			}
-			if tc.sev != "" && f.Severity != tc.sev {
-				t.Errorf("severity = %s, want %s", f.Severity, tc.sev)
-			}
-			if f.Kind != reports.KindDetection || f.RuleID != tc.rule || f.Fingerprint == "" || f.Actor == nil || f.ExerciseCount == 0 || len(f.Evidence) == 0 {
-				t.Errorf("incomplete finding: %+v", f)
-			}
-		})
-	}
+	})
 }
 
 // FuzzDetectorBodies feeds arbitrary request bodies and URIs to the
