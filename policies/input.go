@@ -658,23 +658,9 @@ func (fo *fanOut) addGrant(m ruleMeta, r result, sev reports.Severity) error {
 			continue
 		}
 		gr := &fo.g.Grants[gi]
-		subject, binding, role := gr.Subject.Ref, gr.Binding, gr.Role
-		f := reports.Finding{
-			RuleID:   m.rule.ID,
-			Severity: sev,
-			Kind:     m.kind,
-			Message:  r.msg,
-			Subject:  &subject,
-			Binding:  &binding,
-			Role:     &role,
-			Scope:    gr.Scope,
-			Rule:     policyRule(&gr.Rule),
-			Location: gr.RuleSource,
-			Grant:    gr,
-		}
-		if f.Location == (scanner.Source{}) {
-			f.Location = gr.BindingSource
-		}
+		f := newFinding(m, r, sev, gr.Subject.Ref, gr.Binding, gr.Role, gr.Scope, gr.RuleSource, gr.BindingSource)
+		f.Rule = policyRule(&gr.Rule)
+		f.Grant = gr
 		f.RelatedLocations = related(
 			relatedLoc{"binding " + fo.describe(gr.Binding), gr.BindingSource},
 			relatedLoc{"subject " + fo.describe(gr.Subject.Ref), gr.Subject.Source},
@@ -705,25 +691,12 @@ func (fo *fanOut) addBinding(m ruleMeta, r result, sev reports.Severity) error {
 		if r.subject >= 0 && j != r.subject {
 			continue
 		}
-		subject, binding, role := s.Ref, b.Ref, roleRef(b)
+		role := roleRef(b)
 		scope := ""
 		if b.Kind == scanner.KindRoleBinding {
 			scope = b.Namespace
 		}
-		f := reports.Finding{
-			RuleID:   m.rule.ID,
-			Severity: sev,
-			Kind:     m.kind,
-			Message:  r.msg,
-			Subject:  &subject,
-			Binding:  &binding,
-			Role:     &role,
-			Scope:    scope,
-			Location: s.Source,
-		}
-		if f.Location == (scanner.Source{}) {
-			f.Location = b.Source
-		}
+		f := newFinding(m, r, sev, s.Ref, b.Ref, role, scope, s.Source, b.Source)
 		f.RelatedLocations = related(
 			relatedLoc{"binding " + fo.describe(b.Ref), b.Source},
 			relatedLoc{"role " + fo.describe(role), fo.roleSources[role]},
@@ -731,6 +704,25 @@ func (fo *fanOut) addBinding(m ruleMeta, r result, sev reports.Severity) error {
 		fo.out = append(fo.out, sortable{f: f, bindingLvl: true, pos: r.binding, sub: j})
 	}
 	return nil
+}
+
+// newFinding builds the part of a finding that grant-level and
+// binding-level results share; loc falls back to fallback when unknown.
+func newFinding(m ruleMeta, r result, sev reports.Severity, subject, binding, role scanner.Ref, scope string, loc, fallback scanner.Source) reports.Finding {
+	if loc == (scanner.Source{}) {
+		loc = fallback
+	}
+	return reports.Finding{
+		RuleID:   m.rule.ID,
+		Severity: sev,
+		Kind:     m.kind,
+		Message:  r.msg,
+		Subject:  &subject,
+		Binding:  &binding,
+		Role:     &role,
+		Scope:    scope,
+		Location: loc,
+	}
 }
 
 type relatedLoc struct {
