@@ -184,13 +184,24 @@ type reasonKey struct {
 	binding, subject scanner.Ref
 }
 
-// candidates returns the tracked findings whose subject covers the user.
-func (r *replayer) candidates(user string, groups []string) []*tracked {
-	out := slices.Clone(r.byUser[user])
-	for _, grp := range groups {
-		out = append(out, r.byGroup[grp]...)
+// hitMatching credits e to every tracked finding whose subject covers the
+// user (directly or through one of the groups) and that one of reqs
+// exercises. It walks the indexes in place: this runs for every event.
+func (r *replayer) hitMatching(e *Event, user string, groups []string, reqs []scanner.Request) {
+	visit := func(ts []*tracked) {
+		for _, t := range ts {
+			for i := range reqs {
+				if r.matches(t, &reqs[i]) {
+					r.hit(t, e)
+					break
+				}
+			}
+		}
 	}
-	return out
+	visit(r.byUser[user])
+	for _, grp := range groups {
+		visit(r.byGroup[grp])
+	}
 }
 
 // derived are the authorizer checks an event implies besides its own
@@ -289,15 +300,7 @@ func authorizedByRBAC(e *Event, groups []string) bool {
 func (r *replayer) observe(e *Event, res *ReplayResult) {
 	clear(r.seenTracked)
 	if e.ImpersonatedUser != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
-		checks := impersonationChecks(e.ImpersonatedUser)
-		for _, t := range r.candidates(e.User.Username, e.User.Groups) {
-			for i := range checks {
-				if r.matches(t, &checks[i]) {
-					r.hit(t, e)
-					break
-				}
-			}
-		}
+		r.hitMatching(e, e.User.Username, e.User.Groups, impersonationChecks(e.ImpersonatedUser))
 	}
 	user, groups := e.Identity()
 	if !authorizedByRBAC(e, groups) {
@@ -310,15 +313,7 @@ func (r *replayer) observe(e *Event, res *ReplayResult) {
 		}
 	}
 	res.usage.record(user, &req)
-	reqs := append([]scanner.Request{req}, derived(e, req)...)
-	for _, t := range r.candidates(user, groups) {
-		for i := range reqs {
-			if r.matches(t, &reqs[i]) {
-				r.hit(t, e)
-				break
-			}
-		}
-	}
+	r.hitMatching(e, user, groups, append([]scanner.Request{req}, derived(e, req)...))
 }
 
 // impersonationDenied: the apiserver answers a refused impersonation with a
