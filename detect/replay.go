@@ -148,7 +148,7 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 	}
 	for i := range static {
 		f := &static[i]
-		if f.Grant == nil {
+		if len(f.Grants) == 0 {
 			if f.Binding != nil && f.Subject != nil {
 				t := &tracked{finding: f}
 				r.all = append(r.all, t)
@@ -159,7 +159,9 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 		}
 		t := &tracked{finding: f, patterns: patterns[f.RuleID]}
 		r.all = append(r.all, t)
-		s := f.Grant.Subject
+		// A static finding is about one identity: every grant has the
+		// same subject.
+		s := f.Grants[0].Subject
 		switch s.Kind {
 		case scanner.KindUser:
 			r.byUser[s.Name] = append(r.byUser[s.Name], t)
@@ -324,7 +326,14 @@ func impersonationDenied(e *Event) bool {
 
 // matches: the grant allows the request and the finding's rule counts it.
 func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
-	if !t.finding.Grant.Allows(req) {
+	allowed := false
+	for _, g := range t.finding.Grants {
+		if g.Allows(req) {
+			allowed = true
+			break
+		}
+	}
+	if !allowed {
 		return false
 	}
 	if len(t.patterns) == 0 {

@@ -27,7 +27,7 @@ func replayOne(t *testing.T, subject scanner.Ref, scope string, rule rbacv1.Poli
 		Subject: scanner.Subject{Ref: subject}, Binding: binding,
 		Role: scanner.Ref{Kind: scanner.KindClusterRole, Name: "r"}, Scope: scope, Rule: rule,
 	}}}
-	static := []reports.Finding{{RuleID: "KGX", Grant: &g.Grants[0], Binding: &binding, Subject: &subject}}
+	static := []reports.Finding{{RuleID: "KGX", Grants: []*scanner.Grant{&g.Grants[0]}, Binding: &binding, Subject: &subject}}
 	rules := []reports.Rule{{ID: "KGX", ExercisedBy: exercisedBy}}
 	log := filepath.Join(t.TempDir(), "audit.log")
 	if err := os.WriteFile(log, []byte(strings.Join(events, "\n")+"\n"), 0o644); err != nil {

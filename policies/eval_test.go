@@ -273,8 +273,8 @@ func TestEvalFindingFields(t *testing.T) {
 				{Message: `subject ServiceAccount "ci/deployer"`, Location: scanner.Source{File: "rbac.yaml", Line: 4}},
 				{Message: `aggregated from ClusterRole "token-part"`, Location: scanner.Source{File: "rbac.yaml", Line: 1}},
 			},
-			Key:   "aggregatedFrom=ClusterRole/token-part",
-			Grant: &g.Grants[0],
+			Key:    "aggregatedFrom=ClusterRole/token-part",
+			Grants: []*scanner.Grant{&g.Grants[0]},
 		},
 		{
 			RuleID: "KG052", Severity: reports.Critical, Kind: reports.KindGrant,
@@ -290,8 +290,8 @@ func TestEvalFindingFields(t *testing.T) {
 		},
 	}
 	// Grant must point into g.Grants itself, not at a copy.
-	if len(got) > 0 && got[0].Grant != &g.Grants[0] {
-		t.Errorf("Grant = %p, want &g.Grants[0] = %p", got[0].Grant, &g.Grants[0])
+	if len(got) > 0 && (len(got[0].Grants) != 1 || got[0].Grants[0] != &g.Grants[0]) {
+		t.Errorf("Grants = %v, want [&g.Grants[0] = %p]", got[0].Grants, &g.Grants[0])
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

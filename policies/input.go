@@ -660,7 +660,7 @@ func (fo *fanOut) addGrant(m ruleMeta, r result, sev reports.Severity) error {
 		gr := &fo.g.Grants[gi]
 		f := newFinding(m, r, sev, gr.Subject.Ref, gr.Binding, gr.Role, gr.Scope, gr.RuleSource, gr.BindingSource)
 		f.Rule = policyRule(&gr.Rule)
-		f.Grant = gr
+		f.Grants = []*scanner.Grant{gr}
 		f.RelatedLocations = related(
 			relatedLoc{"binding " + fo.describe(gr.Binding), gr.BindingSource},
 			relatedLoc{"subject " + fo.describe(gr.Subject.Ref), gr.Subject.Source},

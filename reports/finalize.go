@@ -36,6 +36,7 @@ const fingerprintLen = 32
 //   - A finding or rule with a severity outside the enum gets a warning
 //     diagnostic: it would otherwise be miscounted silently.
 func (r *Report) Finalize() {
+	r.SchemaVersion = SchemaVersion
 	if r.Rules == nil {
 		r.Rules = []Rule{}
 	}
@@ -94,6 +95,7 @@ func (r *Report) Finalize() {
 
 	r.Summary.Findings = 0
 	r.Summary.Suppressed = 0
+	r.Summary.Paths, r.Summary.Walked = 0, 0
 	r.Summary.BySeverity = make(map[Severity]int, len(Severities))
 	for _, s := range Severities {
 		r.Summary.BySeverity[s] = 0
@@ -105,6 +107,12 @@ func (r *Report) Finalize() {
 			continue
 		}
 		r.Summary.Findings++
+		if f.Kind == KindPath {
+			r.Summary.Paths++
+			if f.Walked != nil && *f.Walked {
+				r.Summary.Walked++
+			}
+		}
 		if f.Severity.Rank() > 0 {
 			r.Summary.BySeverity[f.Severity]++
 		}

@@ -59,7 +59,14 @@ const (
 	KindGrant     = "grant"     // a subject holds a risky grant (static pass)
 	KindDetection = "detection" // an audit detection fired (dynamic pass)
 	KindHygiene   = "hygiene"   // an RBAC hygiene problem (dangling refs, wildcards…)
+	KindPath      = "path"      // an attack path: a chain of capabilities from one identity to a target
 )
+
+// SchemaVersion is the version of the JSON report's contract (docs/report.md).
+// Version 2: findings are per (rule, identity, scope) with every grant that
+// gives them (grants), attack paths (kind "path", path, walked) and the
+// identities summary.
+const SchemaVersion = "2"
 
 // Tool identifies kubegrant in a report.
 type Tool struct {
@@ -165,16 +172,83 @@ type Finding struct {
 	// fingerprint it fired on). It feeds the Fingerprint and is not written.
 	Key string `json:"-"`
 
-	// Grant is the grant a static finding is about (nil for detections).
-	// The audit replay uses it to mark the finding exercised; it is not
-	// written out.
-	Grant *scanner.Grant `json:"-"`
+	// GrantRefs lists every grant that gives a static finding (for a
+	// finding about an identity's capability, all the bindings and rules
+	// that confer it), in graph order.
+	GrantRefs []GrantRef `json:"grants,omitempty"`
+
+	// Path is the chain of an attack-path finding (kind "path"): one hop
+	// per capability, from the start identity to the target. Walked is set
+	// when audit logs were replayed: true when every hop was exercised by
+	// its identity, in order.
+	Path   []Hop `json:"path,omitempty"`
+	Walked *bool `json:"walked,omitempty"`
+
+	// Grants are the grants behind GrantRefs (nil for detections and
+	// binding-level findings). The audit replay uses them to mark the
+	// finding exercised; they are not written out.
+	Grants []*scanner.Grant `json:"-"`
+}
+
+// GrantRef is one grant behind a finding: the binding, the role and the
+// rule, with where the rule is written (the binding's line for a built-in
+// role).
+type GrantRef struct {
+	Binding  scanner.Ref    `json:"binding"`
+	Role     scanner.Ref    `json:"role"`
+	Scope    string         `json:"scope"`
+	Rule     *PolicyRule    `json:"rule,omitempty"`
+	Location scanner.Source `json:"location"`
+}
+
+// Targets of attack paths: what an attacker wants in the end.
+const (
+	TargetClusterAdmin  = "cluster-admin"       // every verb on every resource
+	TargetAllSecrets    = "all-secrets"         // every Secret of the cluster
+	TargetSystemSecrets = "kube-system-secrets" // the Secrets of kube-system
+	TargetNodes         = "nodes"               // code execution on every node (kubelet API)
+	TargetAdmission     = "admission"           // sees and rewrites every object written
+	KindTarget          = "Target"              // scanner.Ref.Kind of a target in a Hop
+)
+
+// Hop is one step of an attack path: From can do Capability (rule RuleID,
+// given by Grant), which yields To (an identity, or a target with Kind
+// "Target"). A hop with no RuleID is group membership.
+type Hop struct {
+	From       scanner.Ref    `json:"from"`
+	RuleID     string         `json:"ruleId,omitempty"`
+	Capability string         `json:"capability"`
+	To         scanner.Ref    `json:"to"`
+	Grant      *GrantRef      `json:"grant,omitempty"`
+	Location   scanner.Source `json:"location"`
+	// Exercised and Evidence are set when audit logs were replayed.
+	Exercised *bool      `json:"exercised,omitempty"`
+	Evidence  []Evidence `json:"evidence,omitempty"`
+}
+
+// Identity is what one identity (a User, Group or ServiceAccount, with the
+// groups it belongs to) can do and reach.
+type Identity struct {
+	Identity scanner.Ref `json:"identity"`
+	// Severity is the most severe of its findings and of what it reaches.
+	Severity Severity `json:"severity"`
+	// Reaches lists the targets it reaches (directly or through a path).
+	Reaches []string `json:"reaches"`
+	// Capabilities lists the rule ids of its risky capabilities (its own
+	// and its groups'), sorted.
+	Capabilities []string `json:"capabilities"`
+	// Findings counts the findings about it (as identity or path start).
+	Findings int `json:"findings"`
 }
 
 // Summary counts what a run saw. Findings and BySeverity count only
 // findings that are not suppressed (the ones --fail-on looks at);
 // Suppressed counts the others.
 type Summary struct {
+	// Paths counts the un-suppressed attack paths, Walked those the audit
+	// logs show were walked.
+	Paths      int              `json:"paths"`
+	Walked     int              `json:"walked,omitempty"`
 	Findings   int              `json:"findings"`
 	BySeverity map[Severity]int `json:"bySeverity"`
 	Suppressed int              `json:"suppressed"`
@@ -192,13 +266,18 @@ type Summary struct {
 
 // Report is the whole result of one run.
 type Report struct {
-	Tool Tool `json:"tool"`
+	// SchemaVersion is SchemaVersion; Finalize sets it.
+	SchemaVersion string `json:"schemaVersion"`
+	Tool          Tool   `json:"tool"`
 	// Time is the run's time (RFC 3339), injected; empty in tests.
 	Time        string               `json:"time,omitempty"`
 	Rules       []Rule               `json:"rules"`
 	Findings    []Finding            `json:"findings"`
 	Diagnostics []scanner.Diagnostic `json:"diagnostics"`
 	Summary     Summary              `json:"summary"`
+	// Identities are the non-system identities that hold a risky
+	// capability, most powerful first (static pass only).
+	Identities []Identity `json:"identities,omitempty"`
 
 	// Finalized is set by Finalize. Writers render a finalized report as it
 	// is, and finalize a copy of any other: sorting and fingerprinting

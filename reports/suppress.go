@@ -548,21 +548,44 @@ func ApplyInline(findings []Finding, g *scanner.Graph, catalogue []Rule, now tim
 	}
 	for i := range findings {
 		f := &findings[i]
-		refs := []*scanner.Ref{f.Binding, f.Role}
-		if f.Grant != nil && f.Grant.AggregatedFrom != nil {
-			refs = append(refs, f.Grant.AggregatedFrom)
+		if ig := inlineCover(f, ignores); ig != nil {
+			f.Suppress(Suppression{Kind: SuppressInline, Justification: ig.reason, Expires: ig.expires})
 		}
+	}
+	return diags
+}
+
+// inlineCover returns the ignore annotation that suppresses f, or nil. A
+// finding given by several grants is suppressed only when an annotation on
+// each grant's binding, role or aggregated-from ClusterRole covers its rule:
+// an identity that still holds the capability through an un-annotated grant
+// keeps the finding.
+func inlineCover(f *Finding, ignores map[scanner.Ref]*inlineIgnore) *inlineIgnore {
+	of := func(refs ...*scanner.Ref) *inlineIgnore {
 		for _, ref := range refs {
 			if ref == nil {
 				continue
 			}
 			if ig := ignores[*ref]; ig != nil && ig.covers(f.RuleID) {
-				f.Suppress(Suppression{Kind: SuppressInline, Justification: ig.reason, Expires: ig.expires})
-				break
+				return ig
 			}
 		}
+		return nil
 	}
-	return diags
+	if len(f.Grants) == 0 {
+		return of(f.Binding, f.Role)
+	}
+	var first *inlineIgnore
+	for _, g := range f.Grants {
+		ig := of(&g.Binding, &g.Role, g.AggregatedFrom)
+		if ig == nil {
+			return nil
+		}
+		if first == nil {
+			first = ig
+		}
+	}
+	return first
 }
 
 // parseInline reads the ignore annotations of one object; it returns nil

@@ -371,10 +371,10 @@ func TestApplyInline(t *testing.T) {
 			b = ref(scanner.KindRoleBinding, "payments", "b")
 		}
 		r := ref(scanner.KindClusterRole, "", role)
-		f := Finding{RuleID: rule, Binding: &b, Role: &r, Grant: &scanner.Grant{Binding: b, Role: r}}
+		f := Finding{RuleID: rule, Binding: &b, Role: &r, Grants: []*scanner.Grant{{Binding: b, Role: r}}}
 		if aggregatedFrom != "" {
 			a := ref(scanner.KindClusterRole, "", aggregatedFrom)
-			f.Grant.AggregatedFrom = &a
+			f.Grants[0].AggregatedFrom = &a
 		}
 		return f
 	}
