@@ -51,7 +51,7 @@ lint: fmt vet golangci
 
 ## fuzz: a short run of every fuzz target.
 fuzz:
-	@for pkg in ./scanner ./detect ./reports; do \
+	@for pkg in ./scanner ./detect ./detect/audit ./reports; do \
 	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
 	  done; \

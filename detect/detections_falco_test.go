@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"gopkg.in/yaml.v3"
 )
 
@@ -104,7 +105,7 @@ func TestFalcoTraces(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		ds := Detectors(DetectOptions{})
-		if _, err := Stream(context.Background(), []string{f}, StreamOptions{}, func(e *Event) error {
+		if _, err := audit.Stream(context.Background(), []string{f}, audit.StreamOptions{}, func(e *audit.Event) error {
 			for _, d := range ds {
 				d.Observe(e)
 			}
@@ -148,7 +149,7 @@ func TestAudit2RBACDemo(t *testing.T) {
 		t.Skip("audit2rbac demo log not found")
 	}
 	ds := Detectors(DetectOptions{})
-	stats, err := Stream(context.Background(), files, StreamOptions{}, func(e *Event) error {
+	stats, err := audit.Stream(context.Background(), files, audit.StreamOptions{}, func(e *audit.Event) error {
 		for _, d := range ds {
 			d.Observe(e)
 		}

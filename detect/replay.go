@@ -11,8 +11,16 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// StreamOptions and Stats are the audit stream's (package audit), named
+// here for the callers of Replay.
+type (
+	StreamOptions = audit.StreamOptions
+	Stats         = audit.Stats
 )
 
 // ReplayOptions configure the dynamic pass.
@@ -74,12 +82,10 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 		opts.MaxMismatches = 20
 	}
 	r := newReplayer(g, static, rules, opts)
-	detectors := Detectors(opts.Detect)
+	dispatch := newDispatcher(opts.Detect)
 	res := &ReplayResult{usage: newUsage(g)}
-	stats, err := Stream(ctx, sources, opts.Stream, func(e *Event) error {
-		for _, d := range detectors {
-			d.Observe(e)
-		}
+	stats, err := audit.Stream(ctx, sources, opts.Stream, func(e *audit.Event) error {
+		dispatch.observe(e)
 		r.observe(e, res)
 		return nil
 	})
@@ -89,7 +95,7 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	res.Stats = stats
 	res.Diagnostics = append(slices.Clone(stats.Diagnostics), r.diags...)
 	r.finish()
-	for _, d := range detectors {
+	for _, d := range dispatch.detectors {
 		res.Rules = append(res.Rules, d.Rule())
 		res.Detections = append(res.Detections, d.Findings()...)
 		if dr, ok := d.(DiagnosticReporter); ok {
@@ -189,7 +195,7 @@ type reasonKey struct {
 // hitMatching credits e to every tracked finding whose subject covers the
 // user (directly or through one of the groups) and that one of reqs
 // exercises. It walks the indexes in place: this runs for every event.
-func (r *replayer) hitMatching(e *Event, user string, groups []string, reqs []scanner.Request) {
+func (r *replayer) hitMatching(e *audit.Event, user string, groups []string, reqs []scanner.Request) {
 	visit := func(ts []*tracked) {
 		for _, t := range ts {
 			for i := range reqs {
@@ -208,7 +214,7 @@ func (r *replayer) hitMatching(e *Event, user string, groups []string, reqs []sc
 
 // derived are the authorizer checks an event implies besides its own
 // request: escalate on role writes, bind on binding writes.
-func derived(e *Event, req scanner.Request) []scanner.Request {
+func derived(e *audit.Event, req scanner.Request) []scanner.Request {
 	if !req.ResourceRequest || req.APIGroup != rbacv1.GroupName || req.Subresource != "" {
 		return nil
 	}
@@ -244,7 +250,7 @@ func derived(e *Event, req scanner.Request) []scanner.Request {
 
 // roleRefOf reads roleRef from a binding write's request (or response)
 // object; only RequestResponse/Request level events have it.
-func roleRefOf(e *Event) (rbacv1.RoleRef, bool) {
+func roleRefOf(e *audit.Event) (rbacv1.RoleRef, bool) {
 	for _, raw := range []json.RawMessage{e.RequestObject, e.ResponseObject} {
 		if len(raw) == 0 {
 			continue
@@ -263,15 +269,15 @@ func roleRefOf(e *Event) (rbacv1.RoleRef, bool) {
 // requestor: users/<name> (or serviceaccounts/<name> in the SA's
 // namespace) and groups/<group> per requested group. system:authenticated
 // and a ServiceAccount's own groups are added by the server, not asked for.
-func impersonationChecks(u *UserInfo) []scanner.Request {
+func impersonationChecks(u *audit.User) []scanner.Request {
 	check := func(res, name, ns string) scanner.Request {
 		return scanner.Request{Verb: "impersonate", ResourceRequest: true, Resource: res, Name: name, Namespace: ns}
 	}
 	var out []scanner.Request
-	if ns, name, ok := strings.Cut(strings.TrimPrefix(u.Username, "system:serviceaccount:"), ":"); ok && strings.HasPrefix(u.Username, "system:serviceaccount:") {
+	if ns, name, ok := strings.Cut(strings.TrimPrefix(u.Name, "system:serviceaccount:"), ":"); ok && strings.HasPrefix(u.Name, "system:serviceaccount:") {
 		out = append(out, check("serviceaccounts", name, ns))
 	} else {
-		out = append(out, check("users", u.Username, ""))
+		out = append(out, check("users", u.Name, ""))
 	}
 	for _, grp := range u.Groups {
 		if !strings.HasPrefix(grp, "system:") {
@@ -286,12 +292,12 @@ func impersonationChecks(u *UserInfo) []scanner.Request {
 
 // authorizedByRBAC tells whether RBAC (not the Node authorizer or the
 // system:masters short-circuit) allowed the event.
-func authorizedByRBAC(e *Event, groups []string) bool {
+func authorizedByRBAC(e *audit.Event, groups []string) bool {
 	if !e.Allowed() {
 		return false
 	}
-	if reason, ok := e.Annotations[AnnotationReason]; ok {
-		return strings.HasPrefix(reason, "RBAC:")
+	if e.Annotated {
+		return strings.HasPrefix(e.Reason, "RBAC:")
 	}
 	// No annotations (old logs): everything but system:masters went through
 	// RBAC or the Node authorizer; kubelets hold no RBAC grant worth
@@ -299,16 +305,16 @@ func authorizedByRBAC(e *Event, groups []string) bool {
 	return !slices.Contains(groups, "system:masters") && !slices.Contains(groups, "system:nodes")
 }
 
-func (r *replayer) observe(e *Event, res *ReplayResult) {
+func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 	clear(r.seenTracked)
-	if e.ImpersonatedUser != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
-		r.hitMatching(e, e.User.Username, e.User.Groups, impersonationChecks(e.ImpersonatedUser))
+	if e.Impersonated != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
+		r.hitMatching(e, e.User.Name, e.User.Groups, impersonationChecks(e.Impersonated))
 	}
-	user, groups := e.Identity()
+	user, groups := e.Actor()
 	if !authorizedByRBAC(e, groups) {
 		return
 	}
-	req := e.Request()
+	req := e.Attrs
 	if reason, ok := r.crossCheck(e, &req, res); ok {
 		for _, t := range r.byReason[reasonKey{binding: reason.Binding, subject: reason.Subject}] {
 			r.hit(t, e)
@@ -320,8 +326,8 @@ func (r *replayer) observe(e *Event, res *ReplayResult) {
 
 // impersonationDenied: the apiserver answers a refused impersonation with a
 // 403 before authorizing the request, so the event has no annotations.
-func impersonationDenied(e *Event) bool {
-	return e.ResponseStatus != nil && e.ResponseStatus.Code == 403 && e.Annotations[AnnotationDecision] == ""
+func impersonationDenied(e *audit.Event) bool {
+	return e.Code == 403 && !e.Annotated
 }
 
 // matches: the grant allows the request and the finding's rule counts it.
@@ -347,15 +353,12 @@ func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
 	return false
 }
 
-func (r *replayer) hit(t *tracked, e *Event) {
+func (r *replayer) hit(t *tracked, e *audit.Event) {
 	if r.seenTracked[t] {
 		return // one request counts once
 	}
 	r.seenTracked[t] = true
-	when := e.StageTimestamp
-	if when.IsZero() {
-		when = e.RequestReceived
-	}
+	when := e.Time
 	t.count++
 	if t.first.IsZero() || when.Before(t.first) {
 		t.first = when
@@ -364,19 +367,23 @@ func (r *replayer) hit(t *tracked, e *Event) {
 		t.last = when
 	}
 	if len(t.evidence) < r.opts.EvidenceCap {
-		t.evidence = append(t.evidence, EvidenceOf(e))
+		t.evidence = append(t.evidence, evidence(e))
 	}
 }
 
 // crossCheck parses the reason annotation and compares the binding it
 // names with the model: some grant of that binding must allow the request,
 // or the model is not the one the log was written against.
-func (r *replayer) crossCheck(e *Event, req *scanner.Request, res *ReplayResult) (Reason, bool) {
-	reason, ok := ParseReason(e.Annotations[AnnotationReason])
-	if !ok {
-		return reason, false
+func (r *replayer) crossCheck(e *audit.Event, req *scanner.Request, res *ReplayResult) (audit.Reason, bool) {
+	if e.RBAC == nil {
+		return audit.Reason{}, false
 	}
+	reason := *e.RBAC
 	res.Attributed++
+	if len(r.bindingGrants) == 0 {
+		// Audit-only mode: no RBAC was scanned, nothing to disagree with.
+		return reason, true
+	}
 	for _, gr := range r.bindingGrants[reason.Binding] {
 		if gr.Allows(req) {
 			return reason, true
@@ -407,50 +414,6 @@ func describeRequest(req *scanner.Request) string {
 		res += "." + req.APIGroup
 	}
 	return req.Verb + " " + res
-}
-
-// EvidenceOf is the reportable part of an event: identifiers, never bodies.
-func EvidenceOf(e *Event) reports.Evidence {
-	user, _ := e.Identity()
-	ev := reports.Evidence{
-		AuditID:   e.AuditID,
-		Time:      timestamp(e),
-		User:      user,
-		Verb:      e.Verb,
-		UserAgent: e.UserAgent,
-		Decision:  e.Annotations[AnnotationDecision],
-	}
-	if ev.Decision == "" {
-		if e.Allowed() {
-			ev.Decision = "allow"
-		} else {
-			ev.Decision = "forbid"
-		}
-	}
-	if len(e.SourceIPs) > 0 {
-		ev.SourceIP = e.SourceIPs[0]
-	}
-	if o := e.ObjectRef; o != nil {
-		ev.Resource = o.Resource
-		if o.Subresource != "" {
-			ev.Resource += "/" + o.Subresource
-		}
-		ev.Namespace, ev.Name = o.Namespace, o.Name
-	} else {
-		ev.Resource = strings.SplitN(e.RequestURI, "?", 2)[0]
-	}
-	return ev
-}
-
-func timestamp(e *Event) string {
-	t := e.StageTimestamp
-	if t.IsZero() {
-		t = e.RequestReceived
-	}
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // finish writes the usage onto the findings: every static finding gets

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -21,18 +22,18 @@ import (
 var updateDetections = flag.Bool("update-detections", false, "rewrite detect/testdata/detections/*.golden.json")
 
 func TestMintedTokenUse(t *testing.T) {
-	mintOf := func(user, jti string, at time.Duration) *Event {
+	mintOf := func(user, jti string, at time.Duration) *audit.Event {
 		return ev(evo{user: user, verb: "create", res: "serviceaccounts", sub: "token", ns: "apps", name: "builder", at: at, line: 1,
-			ann:    map[string]string{AnnotationIssuedCredential: jti},
+			ann:    map[string]string{audit.AnnotationIssuedCredential: jti},
 			reason: `RBAC: allowed by RoleBinding "m/apps" of Role "token-minter" to User "alice"`})
 	}
-	use := func(jti string, at time.Duration, verb, res, name string, o evo) *Event {
+	use := func(jti string, at time.Duration, verb, res, name string, o evo) *audit.Event {
 		o.user, o.verb, o.res, o.ns, o.name, o.at = "system:serviceaccount:apps:builder", verb, res, "apps", name, at
-		o.extra = map[string][]string{ExtraCredentialID: {jti}}
+		o.extra = map[string][]string{audit.ExtraCredentialID: {jti}}
 		o.line = 2
 		return ev(o)
 	}
-	events := []*Event{
+	events := []*audit.Event{
 		use("JTI=1", -time.Minute, "get", "pods", "early", evo{}), // before the mint: not linked
 		mintOf("alice", "JTI=1", 0),
 		use("JTI=1", time.Minute, "get", "secrets", "db", evo{id: "u1", ip: "198.51.100.7", ua: "curl/8.5.0"}),
@@ -40,7 +41,7 @@ func TestMintedTokenUse(t *testing.T) {
 		use("JTI=2", 3*time.Minute, "get", "secrets", "x", evo{}), // another token
 	}
 	got := run(DetectOptions{}, events)["KGD26"]
-	mint := evidenceOf(events[1])
+	mint := evidence(events[1])
 	want := []reports.Finding{{
 		RuleID:   "KGD26",
 		Severity: reports.High,
@@ -59,15 +60,15 @@ func TestMintedTokenUse(t *testing.T) {
 			{AuditID: "u1", Time: "2026-03-01T10:01:00Z", User: "system:serviceaccount:apps:builder", Verb: "get", Resource: "secrets", Namespace: "apps", Name: "db", SourceIP: "198.51.100.7", UserAgent: "curl/8.5.0", Decision: "allow"},
 			{AuditID: "u2", Time: "2026-03-01T10:02:00Z", User: "system:serviceaccount:apps:builder", Verb: "list", Resource: "pods", Namespace: "apps", SourceIP: "198.51.100.7", UserAgent: "curl/8.5.0", Decision: "forbid"},
 		},
-		Actor:       &reports.Actor{User: "alice", Groups: []string{}, SourceIPs: []string{"203.0.113.10", "198.51.100.7"}},
-		Fingerprint: fingerprint("KGD26", "alice\x00JTI=1"),
+		Actor: &reports.Actor{User: "alice", Groups: []string{}, SourceIPs: []string{"203.0.113.10", "198.51.100.7"}},
+		Key:   "alice\x00JTI=1",
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("KGD26 findings mismatch (-want +got):\n%s", diff)
 	}
 
 	// A system mint is not tracked, and an unused mint is no finding.
-	quiet := run(DetectOptions{}, []*Event{
+	quiet := run(DetectOptions{}, []*audit.Event{
 		mintOf("system:kube-controller-manager", "JTI=9", 0),
 		use("JTI=9", time.Minute, "get", "pods", "p", evo{}),
 		mintOf("alice", "JTI=8", 0),
@@ -76,7 +77,7 @@ func TestMintedTokenUse(t *testing.T) {
 		t.Errorf("KGD26 fired on a system mint or an unused token: %+v", quiet)
 	}
 	// A use after the window is not linked.
-	late := run(DetectOptions{TokenUseWindow: time.Hour}, []*Event{
+	late := run(DetectOptions{TokenUseWindow: time.Hour}, []*audit.Event{
 		mintOf("alice", "JTI=7", 0),
 		use("JTI=7", 3*time.Hour, "get", "pods", "p", evo{}),
 	})["KGD26"]
@@ -90,7 +91,7 @@ func TestMintedTokenUseBounded(t *testing.T) {
 	for i := range 50 {
 		// One mint a minute: older unused mints are pruned to make room.
 		d.Observe(ev(evo{user: "alice", verb: "create", res: "serviceaccounts", sub: "token", ns: "apps", name: "b", at: time.Duration(i) * time.Minute,
-			ann: map[string]string{AnnotationIssuedCredential: fmt.Sprintf("JTI=%d", i)}}))
+			ann: map[string]string{audit.AnnotationIssuedCredential: fmt.Sprintf("JTI=%d", i)}}))
 		if len(d.open) > 10 {
 			t.Fatalf("open mints = %d, want at most 10", len(d.open))
 		}
@@ -103,7 +104,7 @@ func TestMintedTokenUseBounded(t *testing.T) {
 	}
 	// Mints older than the window make room again.
 	d.Observe(ev(evo{user: "alice", verb: "create", res: "serviceaccounts", sub: "token", ns: "apps", name: "b", at: 5 * time.Hour,
-		ann: map[string]string{AnnotationIssuedCredential: "JTI=new"}}))
+		ann: map[string]string{audit.AnnotationIssuedCredential: "JTI=new"}}))
 	if d.open["JTI=new"] == nil {
 		t.Errorf("a mint after the window was not tracked: pruning failed")
 	}
@@ -140,7 +141,7 @@ func TestDetectionFixtures(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			ds := Detectors(DetectOptions{})
-			stats, err := Stream(context.Background(), []string{f}, StreamOptions{Root: "testdata"}, func(e *Event) error {
+			stats, err := audit.Stream(context.Background(), []string{f}, audit.StreamOptions{Root: "testdata"}, func(e *audit.Event) error {
 				for _, d := range ds {
 					d.Observe(e)
 				}
@@ -155,6 +156,9 @@ func TestDetectionFixtures(t *testing.T) {
 			all := []reports.Finding{}
 			for _, d := range ds {
 				all = append(all, d.Findings()...)
+			}
+			for i := range all {
+				all[i].Fingerprint = reports.Fingerprint(&all[i])
 			}
 			got, err := json.MarshalIndent(all, "", "  ")
 			if err != nil {
@@ -186,14 +190,14 @@ func TestDetectionFixtures(t *testing.T) {
 // BenchmarkDetectors measures the whole catalogue per event on a mix of
 // ordinary traffic, secret reads and token use.
 func BenchmarkDetectors(b *testing.B) {
-	var events []*Event
+	var events []*audit.Event
 	for i := range 1000 {
 		events = append(events,
 			ev(evo{user: fmt.Sprintf("user%d", i%50), verb: "get", res: "secrets", ns: "apps", name: fmt.Sprintf("s%d", i%7), at: time.Duration(i) * time.Second}),
 			ev(evo{user: "system:serviceaccount:apps:web", verb: "list", res: "pods", ns: "apps", ua: "web/1.0", at: time.Duration(i) * time.Second,
-				extra: map[string][]string{ExtraPodName: {"web-1"}, ExtraCredentialID: {"JTI=x"}}}),
+				extra: map[string][]string{audit.ExtraPodName: {"web-1"}, audit.ExtraCredentialID: {"JTI=x"}}}),
 			ev(evo{user: "alice", verb: "create", res: "serviceaccounts", sub: "token", ns: "apps", name: "b", at: time.Duration(i) * time.Second,
-				ann: map[string]string{AnnotationIssuedCredential: fmt.Sprintf("JTI=%d", i)}}),
+				ann: map[string]string{audit.AnnotationIssuedCredential: fmt.Sprintf("JTI=%d", i)}}),
 		)
 	}
 	ds := Detectors(DetectOptions{})

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -82,7 +83,7 @@ func (b *boundedMap[V]) get(key string, prune func(), fresh func() V) (V, bool) 
 type windowItem struct {
 	id      string
 	last    time.Time
-	ev      *Event // snapshot
+	ev      *audit.Event // snapshot
 	n       int
 	allowed int
 }
@@ -119,14 +120,14 @@ func (w *window) advance(t time.Time, span time.Duration) (restarted bool) {
 
 // add records e at t as item id; a window holding max items first forgets
 // the one seen longest ago.
-func (w *window) add(id string, e *Event, t time.Time, max int) {
+func (w *window) add(id string, e *audit.Event, t time.Time, max int) {
 	it, ok := w.items[id]
 	if !ok && len(w.items) >= max {
 		delete(w.items, w.oldest())
 	}
 	it.id, it.last, it.ev = id, t, snapshot(e)
 	it.n++
-	if allowedEvent(e) {
+	if e.Allowed() {
 		it.allowed++
 	}
 	w.items[id] = it
@@ -192,11 +193,11 @@ type bursts struct {
 	// it starts, not only their latest event.
 	countRepeats bool
 	// add adds e, an event of item id, to burst b.
-	add func(b *aggregate, e *Event, id string)
+	add func(b *aggregate, e *audit.Event, id string)
 }
 
 // observe records item id of key, seen in e at t.
-func (s *bursts) observe(key, id string, e *Event, t time.Time) {
+func (s *bursts) observe(key, id string, e *audit.Event, t time.Time) {
 	prune := func() { s.prune(t) }
 	if s.seen++; s.seen%1024 == 0 {
 		prune()
@@ -227,8 +228,8 @@ func (s *bursts) observe(key, id string, e *Event, t time.Time) {
 		s.add(b, it.ev, it.id)
 		if s.countRepeats {
 			b.count += it.n - 1
-			b.allowed += it.allowed - boolInt(allowedEvent(it.ev))
-			b.denied += (it.n - it.allowed) - boolInt(!allowedEvent(it.ev))
+			b.allowed += it.allowed - boolInt(it.ev.Allowed())
+			b.denied += (it.n - it.allowed) - boolInt(!it.ev.Allowed())
 		}
 	}
 	k.burst = b

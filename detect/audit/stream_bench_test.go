@@ -1,4 +1,4 @@
-package detect
+package audit
 
 import (
 	"bufio"
@@ -68,7 +68,7 @@ func BenchmarkPlainDecode(b *testing.B) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for sc.Scan() {
-			var e Event
+			var e RawEvent
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				b.Fatal(err)
 			}

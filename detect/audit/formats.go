@@ -1,4 +1,4 @@
-package detect
+package audit
 
 // Input formats. Stream detects the format of each file from its content,
 // never from its name:
@@ -49,7 +49,7 @@ const maxDepth = 6
 // audit Event plus the fields by which the other formats are recognised.
 // Fields absent from the input cost nothing.
 type record struct {
-	*Event
+	*RawEvent
 	Kind      string    `json:"kind"`
 	Timestamp flexTime  `json:"timestamp"`
 	Metadata  *metadata `json:"metadata"`
@@ -147,8 +147,8 @@ func (s *streamer) record(data []byte, line, depth int) error {
 		s.stats.Partial++
 		return nil
 	}
-	s.ev = Event{}
-	s.rec = record{Event: &s.ev}
+	s.raw = RawEvent{}
+	s.rec = record{RawEvent: &s.raw}
 	if err := json.Unmarshal(data, &s.rec); err != nil {
 		s.stats.Records++
 		s.recordError(line, "%s", describeJSONError(err))
@@ -169,7 +169,7 @@ func (s *streamer) record(data []byte, line, depth int) error {
 	switch {
 	case rec.ProtoPayload != nil:
 		return s.gke(line)
-	case rec.Message != nil && rec.Event.Verb == "":
+	case rec.Message != nil && rec.RawEvent.Verb == "":
 		msg := rec.Message
 		if msg[0] == '"' {
 			var str string
@@ -190,7 +190,7 @@ func (s *streamer) record(data []byte, line, depth int) error {
 
 // event validates the plain audit event just decoded and delivers it.
 func (s *streamer) event(line int) error {
-	rec, ev := &s.rec, &s.ev
+	rec, ev := &s.rec, &s.raw
 	if rec.Kind != "" && rec.Kind != "Event" {
 		s.recordError(line, "not an audit event: kind %s", quoteShort([]byte(rec.Kind)))
 		return nil
@@ -359,8 +359,8 @@ func (s *streamer) gke(line int) error {
 		s.skip()
 		return nil
 	}
-	ev := &s.ev
-	*ev = Event{Level: "Metadata"}
+	ev := &s.raw
+	*ev = RawEvent{Level: "Metadata"}
 	if rec.Operation != nil {
 		ev.AuditID = rec.Operation.ID
 		switch {
@@ -385,9 +385,9 @@ func (s *streamer) gke(line int) error {
 	code := 200
 	if p.Status != nil {
 		code = httpFromRPC(p.Status.Code)
-		ev.ResponseStatus = &ResponseStatus{Code: code, Message: p.Status.Message}
+		ev.ResponseStatus = &RawStatus{Code: code, Message: p.Status.Message}
 	} else {
-		ev.ResponseStatus = &ResponseStatus{Code: code}
+		ev.ResponseStatus = &RawStatus{Code: code}
 	}
 	ev.RequestObject, ev.ResponseObject = p.Request, p.Response
 	for k, v := range rec.Labels {
@@ -426,7 +426,7 @@ var versionRE = regexp.MustCompile(`^v[0-9]+((alpha|beta)[0-9]+)?$`)
 // path, following the apiserver's RequestInfo for namespaces: the
 // namespace of namespaces/<ns> is <ns>, and namespaces/<ns>/status and
 // /finalize are subresources of the namespace.
-func gkeResource(resourceName, methodName string) (*ObjectRef, string) {
+func gkeResource(resourceName, methodName string) (*RawObjectRef, string) {
 	parts := strings.Split(strings.Trim(resourceName, "/"), "/")
 	if len(parts) < 3 || !versionRE.MatchString(parts[1]) {
 		if resourceName == "" {
@@ -441,7 +441,7 @@ func gkeResource(resourceName, methodName string) (*ObjectRef, string) {
 		uri = "/api/" + version
 	}
 	uri += "/" + strings.Join(rest, "/")
-	ref := &ObjectRef{APIGroup: group, APIVersion: version}
+	ref := &RawObjectRef{APIGroup: group, APIVersion: version}
 	if rest[0] == "namespaces" && len(rest) > 1 {
 		ref.Namespace = rest[1]
 		if len(rest) > 2 && rest[2] != "status" && rest[2] != "finalize" {

@@ -2,121 +2,81 @@ package detect
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-// ---- KGD15 ---------------------------------------------------------------
+// Discovery (ATT&CK TA0007): permission enumeration.
 
-var ruleRBACThenWorkload = reports.Rule{
-	ID:       "KGD15",
-	Slug:     "rbac-change-then-workload-change",
-	Title:    "RBAC change followed by a workload change by the same identity",
-	Severity: reports.High,
-	Description: "An identity created or changed a Role, ClusterRole or binding, then within a few minutes created or changed a pod or " +
-		"workload. Granting oneself (or a ServiceAccount) new rights and immediately running code with them is the shape of an " +
-		"escalation: bind a powerful role, then start a pod that uses it.",
-	Remediation: "Review the RBAC change and the workload together: which ServiceAccount the workload runs as and what the change granted it; revert both if unexpected, and separate the right to write RBAC from the right to deploy workloads.",
-	Tags:        []string{"security", "privilege-escalation", "persistence", "MITRE ATT&CK T1098.006", "MITRE ATT&CK T1610"},
-	Catalogue:   []string{"D15", "U28", "U18"},
-	References:  []string{"Elastic: Kubernetes Sensitive RBAC Change Followed by Workload Modification (privilege_escalation_sensitive_rbac_change_followed_by_workload_modification)"},
+func init() {
+	register(
+		Detection{Rule: ruleSelfReview, Resources: []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, New: newSelfReviewDetector},
+		Detection{Rule: ruleForbidden, Resources: nil, New: newForbiddenDetector},
+	)
 }
 
-// rbacChange is an identity's latest RBAC write.
-type rbacChange struct {
-	at       time.Time
-	ev       *Event
-	what     string
-	reported bool
+var ruleSelfReview = reports.Rule{
+	ID:       "KGD18",
+	Slug:     "self-subject-review-by-workload",
+	Title:    "Self-subject review by a ServiceAccount or node from an unusual client",
+	Severity: reports.Medium,
+	Description: "A ServiceAccount or node asked the API server what it may do (selfsubjectaccessreviews or selfsubjectrulesreviews) " +
+		"from a client that is not a client-go controller: kubectl, curl, a scripting library or an unknown tool. Workloads do not " +
+		"enumerate their own permissions; someone holding their token does (kubectl auth can-i --list). It is high from an " +
+		"interactive or scripting client.",
+	Remediation: "Find the pod or node the credential belongs to and investigate it; if the review was not expected, rotate the credential and reduce its permissions.",
+	Tags:        []string{"security", "discovery", "MITRE ATT&CK T1069", "MITRE ATT&CK T1613"},
+	Catalogue:   []string{"D18", "U60"},
+	References:  []string{"Elastic: Kubernetes Suspicious Self-Subject Review (discovery_suspicious_self_subject_review)", "Sigma: RBAC Permission Enumeration Attempt (kubernetes_audit_rbac_permisions_listing)"}, //nolint:misspell // Sigma's rule file name
 }
 
-// rbacThenWorkload remembers, per identity, its latest RBAC write for one
-// window, and reports workload writes by the same identity inside it.
-type rbacThenWorkload struct {
-	o     DetectOptions
-	gate  stageGate
-	allow globs
-	last  boundedMap[*rbacChange]
-	keys  *keyed
-	seen  int
-}
+// clientGoAgent matches client-go's default user agent,
+// "binary/version (os/arch) kubernetes/commit", which controllers keep.
+var clientGoAgent = regexp.MustCompile(`^[A-Za-z0-9._-]+/v?[0-9][^ ]* \([a-z0-9]+/[a-z0-9_]+\) kubernetes/[0-9a-f]+`)
 
-func newRBACThenWorkloadDetector(o DetectOptions) Detector {
-	return &rbacThenWorkload{o: o, allow: globs(o.SequenceAllow), last: newBoundedMap[*rbacChange](o.MaxKeys), keys: newKeyed(o.MaxKeys)}
-}
-
-func (d *rbacThenWorkload) Rule() reports.Rule { return ruleRBACThenWorkload }
-
-func (d *rbacThenWorkload) prune(now time.Time) {
-	for k, c := range d.last.m {
-		if now.Sub(c.at) > d.o.SequenceWindow || c.at.Sub(now) > d.o.SequenceWindow {
-			delete(d.last.m, k)
+func newSelfReviewDetector(o DetectOptions) Detector {
+	interactive := globs(o.PodClientAgents)
+	scripting := lowerGlobs(o.ScriptingAgents)
+	agentAllow := globs(o.SelfReviewAgentAllow)
+	return newPerKey(o, ruleSelfReview, func(e *audit.Event) (hit, bool) {
+		r := e.Object
+		if r.Group != "authorization.k8s.io" || (r.Resource != "selfsubjectaccessreviews" && r.Resource != "selfsubjectrulesreviews") || e.Verb != "create" {
+			return hit{}, false
 		}
-	}
-}
-
-func (d *rbacThenWorkload) Observe(e *Event) {
-	if !d.gate.pass(e) || !isVerb(e, "create", "update", "patch") || !allowedEvent(e) {
-		return
-	}
-	r := objRef(e)
-	isRBAC := r.APIGroup == rbacGroup && r.Subresource == "" && (r.Resource == "roles" || r.Resource == "clusterroles" ||
-		r.Resource == "rolebindings" || r.Resource == "clusterrolebindings")
-	isWorkload := workloadResources[r.Resource] && r.Subresource == "" && (r.APIGroup == "" || r.APIGroup == "apps" || r.APIGroup == "batch")
-	if (!isRBAC && !isWorkload) || callerAllowed(d.allow, e) {
-		return
-	}
-	t := when(e)
-	if d.seen++; d.seen%1024 == 0 {
-		d.prune(t)
-	}
-	actor := who(e)
-	if isRBAC {
-		if _, ok := d.last.m[actor]; !ok && !admit(&d.last.keyLimit, d.last.m, func() { d.prune(t) }) {
-			return
+		user, _ := e.Actor()
+		_, isSA := saNamespace(user)
+		if !isSA && !strings.HasPrefix(user, "system:node:") {
+			return hit{}, false
 		}
-		d.last.m[actor] = &rbacChange{at: t, ev: snapshot(e), what: e.Verb + " " + kindOf(r.Resource) + " " + objName(ObjectRef{Namespace: r.Namespace, Name: nameOf(e)})}
-		return
-	}
-	c := d.last.m[actor]
-	if c == nil || t.Before(c.at) || t.Sub(c.at) > d.o.SequenceWindow {
-		return
-	}
-	a := d.keys.get(actor)
-	if a == nil {
-		return
-	}
-	if !c.reported {
-		a.add(c.ev, d.o.EvidenceCap)
-		a.attr("rbac").add(c.what)
-		c.reported = true
-	}
-	a.add(e, d.o.EvidenceCap)
-	a.attr("who").add(actor)
-	a.attr("workloads").add(e.Verb + " " + r.Resource + " " + objName(ObjectRef{Namespace: r.Namespace, Name: nameOf(e)}))
-	if gap := t.Sub(c.at).Round(time.Second); a.attr("gap").len() == 0 {
-		a.attr("gap").add(gap.String())
-	}
+		ua := e.UserAgent
+		first, _, _ := strings.Cut(ua, " ")
+		if ua != "" && agentAllow.match(ua) {
+			return hit{}, false
+		}
+		// kubectl also sends client-go's agent shape: interactive and
+		// scripting clients are checked first.
+		loud := ua == "" || interactive.match(first) || scripting.match(strings.ToLower(ua))
+		if !loud && clientGoAgent.MatchString(ua) {
+			return hit{}, false
+		}
+		var sev reports.Severity
+		if loud {
+			sev = reports.High
+		}
+		agent := ua
+		if agent == "" {
+			agent = "(no user agent)"
+		}
+		return hit{key: e.Who() + "\x00" + ua, severity: sev, attrs: map[string]string{"who": e.Who(), "agent": agent, "reviews": r.Resource}}, true
+	}, func(a *aggregate) string {
+		return fmt.Sprintf("%s reviewed its own permissions with %s (%s: %s)", a.attr("who"), a.attr("agent"), a.attr("reviews"), plural(a.count, "request"))
+	})
 }
-
-func (d *rbacThenWorkload) Findings() []reports.Finding {
-	out := []reports.Finding{}
-	for _, a := range d.keys.sorted() {
-		msg := fmt.Sprintf("%s changed RBAC (%s) then workloads (%s) within %s (first gap %s)",
-			a.attr("who"), a.attr("rbac"), a.attr("workloads"), d.o.SequenceWindow, a.attr("gap"))
-		out = append(out, a.finding(ruleRBACThenWorkload, msg))
-	}
-	return out
-}
-
-func (d *rbacThenWorkload) Diagnostics() []scanner.Diagnostic {
-	return limitDiagnostics(ruleRBACThenWorkload, d.last.dropped+d.keys.dropped, d.o.MaxKeys)
-}
-
-// ---- KGD24 ---------------------------------------------------------------
 
 var ruleForbidden = reports.Rule{
 	ID:       "KGD24",
@@ -151,7 +111,6 @@ type agentState struct {
 
 type forbidden struct {
 	o      DetectOptions
-	gate   stageGate
 	allow  globs
 	bursts bursts
 	agents boundedMap[*agentState]
@@ -163,9 +122,9 @@ func newForbiddenDetector(o DetectOptions) Detector {
 		span: o.ForbiddenBurstWindow, threshold: o.ForbiddenBurstThreshold, maxItems: 4 * o.ForbiddenBurstThreshold,
 		keys: newBoundedMap[*burstKey](o.MaxKeys), doneLimit: keyLimit{max: o.MaxKeys},
 		prefix: "burst\x00",
-		add: func(b *aggregate, e *Event, path string) {
+		add: func(b *aggregate, e *audit.Event, path string) {
 			b.add(e, o.EvidenceCap)
-			b.attr("who").add(who(e))
+			b.attr("who").add(e.Who())
 			b.attr("paths").add(path)
 		},
 	}}
@@ -173,24 +132,21 @@ func newForbiddenDetector(o DetectOptions) Detector {
 
 func (d *forbidden) Rule() reports.Rule { return ruleForbidden }
 
-func isForbidden(e *Event) bool {
-	return decisionOf(e) == "forbid" || (e.ResponseStatus != nil && e.ResponseStatus.Code == 403)
+func isForbidden(e *audit.Event) bool {
+	return e.Decision == audit.Forbid || e.Code == 403
 }
 
 // pathOf is the request path without its query.
-func pathOf(e *Event) string {
+func pathOf(e *audit.Event) string {
 	p, _, _ := strings.Cut(e.RequestURI, "?")
 	if p == "" {
-		return resourceOf(e)
+		return e.Resource()
 	}
 	return p
 }
 
-func (d *forbidden) Observe(e *Event) {
-	if !d.gate.pass(e) {
-		return
-	}
-	t := when(e)
+func (d *forbidden) Observe(e *audit.Event) {
+	t := e.Time
 	if !t.IsZero() && (d.start.IsZero() || t.Before(d.start)) {
 		d.start = t
 	}
@@ -200,11 +156,11 @@ func (d *forbidden) Observe(e *Event) {
 	if !denied || exempt {
 		return
 	}
-	d.bursts.observe(who(e)+"\x00"+clientIP(e), pathOf(e), e, t)
+	d.bursts.observe(e.Who()+"\x00"+e.ClientIP(), pathOf(e), e, t)
 }
 
 // observeAgent tracks user agents for the "new client refused" half.
-func (d *forbidden) observeAgent(e *Event, t time.Time, denied bool) {
+func (d *forbidden) observeAgent(e *audit.Event, t time.Time, denied bool) {
 	ua := e.UserAgent
 	if ua == "" {
 		return
@@ -213,7 +169,7 @@ func (d *forbidden) observeAgent(e *Event, t time.Time, denied bool) {
 	if !ok {
 		return
 	}
-	if allowedEvent(e) {
+	if e.Allowed() {
 		st.allowed++
 	}
 	if !denied || !st.firstDenied {
@@ -223,7 +179,7 @@ func (d *forbidden) observeAgent(e *Event, t time.Time, denied bool) {
 		st.denials = newAggregate("agent\x00" + ua)
 	}
 	st.denials.add(e, d.o.EvidenceCap)
-	st.denials.attr("who").add(who(e))
+	st.denials.attr("who").add(e.Who())
 	st.denials.attr("requests").add(e.Verb + " " + pathOf(e))
 }
 
@@ -259,7 +215,7 @@ func (d *forbidden) Findings() []reports.Finding {
 		msg := fmt.Sprintf("%s from %s was refused at least %d distinct paths within %s (%s): %s",
 			a.attr("who"), orNone(a.ips.String()), a.attr("paths").len(), a.last.Sub(a.first).Round(time.Second), plural(a.count, "request"), a.attr("paths"))
 		f := a.finding(ruleForbidden, msg)
-		f.Fingerprint = fingerprint(ruleForbidden.ID, a.key+"\x00"+rfc3339(a.first))
+		f.Key = a.key + "\x00" + rfc3339(a.first)
 		out = append(out, f)
 	}
 	return out

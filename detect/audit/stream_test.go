@@ -1,4 +1,4 @@
-package detect
+package audit
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func collect(t *testing.T, sources []string, opts StreamOptions) ([]got, Stats) 
 	t.Helper()
 	var out []got
 	st, err := Stream(context.Background(), sources, opts, func(e *Event) error {
-		out = append(out, got{e.AuditID, e.Stage, e.Verb, e.User.Username, e.Source.String()})
+		out = append(out, got{e.AuditID, e.Stage, e.Verb, e.User.Name, e.Source.String()})
 		return nil
 	})
 	if err != nil {
@@ -140,7 +140,7 @@ func TestStreamGKEMapping(t *testing.T) {
 	}
 	var gotM []mapped
 	for i := range evs {
-		gotM = append(gotM, mapped{evs[i].Request(), evs[i].Allowed(), evs[i].ResponseStatus.Code, evs[i].SourceIPs, evs[i].UserAgent})
+		gotM = append(gotM, mapped{evs[i].Attrs, evs[i].Allowed(), evs[i].Code, evs[i].SourceIPs, evs[i].UserAgent})
 	}
 	ua := "kubectl/v1.30.1 (linux/amd64)"
 	ips := []string{"198.51.100.7"}
@@ -413,10 +413,10 @@ func TestStreamCorpusAudit2RBAC(t *testing.T) {
 	file := filepath.Join(corpora(t), "audit", "audit2rbac-demo", "testdata", "demo.log")
 	var impersonated, allowed int
 	st, err := Stream(context.Background(), []string{file}, StreamOptions{}, func(e *Event) error {
-		if e.RequestReceived.IsZero() || e.StageTimestamp.IsZero() {
+		if e.Time.IsZero() || e.StageTime.IsZero() {
 			t.Errorf("%s: times not filled from timestamp", e.Source)
 		}
-		if u, _ := e.Identity(); u != e.User.Username {
+		if u, _ := e.Actor(); u != e.User.Name {
 			impersonated++
 		}
 		if e.Allowed() {
@@ -453,7 +453,7 @@ func TestStreamBenchData(t *testing.T) {
 // corpora locates ../shared/corpora relative to the repository root.
 func corpora(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpora")
+	dir := filepath.Join("..", "..", "..", "shared", "corpora")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("corpora not present")
 	}

@@ -1,4 +1,4 @@
-package detect
+package audit
 
 import (
 	"bytes"
@@ -31,10 +31,10 @@ func FuzzStream(f *testing.F) {
 		n := 0
 		st, err := Stream(context.Background(), []string{"-"}, StreamOptions{Stdin: bytes.NewReader(data), MaxTracked: 4}, func(e *Event) error {
 			n++
-			if e.Verb == "" || e.User.Username == "" {
+			if e.Verb == "" || e.User.Name == "" {
 				t.Fatalf("delivered an event without verb or user")
 			}
-			_ = e.Request()
+			_ = e.Attrs
 			return nil
 		})
 		if err != nil {

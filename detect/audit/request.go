@@ -1,4 +1,4 @@
-package detect
+package audit
 
 import (
 	"net/url"
@@ -7,35 +7,9 @@ import (
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-// Allowed reports whether the authorizer allowed the request: the
-// authorization.k8s.io/decision annotation is "allow". Without the
-// annotation (old logs, and requests rejected before authorization, such as
-// a denied impersonation) the response code decides: a code below 400
-// other than 401 and 403; no response status at all is not allowed. An
-// allowed request can still have failed later (admission, not found).
-func (e *Event) Allowed() bool {
-	if d, ok := e.Annotations[AnnotationDecision]; ok {
-		return d == "allow"
-	}
-	if e.ResponseStatus == nil || e.ResponseStatus.Code == 0 {
-		return false
-	}
-	c := e.ResponseStatus.Code
-	return c < 400 && c != 401 && c != 403
-}
-
-// Identity is the identity the request was authorized as: the impersonated
-// user when there is one (the caller only needed the impersonate verb),
-// else the authenticated user. Groups are as recorded.
-func (e *Event) Identity() (user string, groups []string) {
-	if e.ImpersonatedUser != nil && e.ImpersonatedUser.Username != "" {
-		return e.ImpersonatedUser.Username, e.ImpersonatedUser.Groups
-	}
-	return e.User.Username, e.User.Groups
-}
-
-// Request is what the RBAC authorizer was asked for this event, following
-// the apiserver's RequestInfo and audit2rbac's eventToAttributes:
+// attributes are what the RBAC authorizer was asked for this event,
+// following the apiserver's RequestInfo and audit2rbac's
+// eventToAttributes:
 //
 //   - With an objectRef, a resource request: group ("" for core), resource,
 //     subresource and namespace from it; without, a non-resource request
@@ -49,22 +23,18 @@ func (e *Event) Identity() (user string, groups []string) {
 //   - A namespace's own requests (GET /api/v1/namespaces/<ns>) are in
 //     namespace <ns>, as the apiserver sets it; a create of a namespace is
 //     cluster-scoped.
-func (e *Event) Request() scanner.Request {
+func attributes(e *Event, hasRef bool) scanner.Request {
 	r := scanner.Request{Verb: e.Verb}
-	ref := e.ObjectRef
-	if ref == nil {
-		p := e.RequestURI
-		if i := strings.IndexAny(p, "?#"); i >= 0 {
-			p = p[:i]
+	if !hasRef {
+		r.Path = e.Path()
+		if i := strings.IndexByte(r.Path, '#'); i >= 0 {
+			r.Path = r.Path[:i]
 		}
-		r.Path = p
 		return r
 	}
+	ref := &e.Object
 	r.ResourceRequest = true
-	r.APIGroup = ref.APIGroup
-	if r.APIGroup == "core" {
-		r.APIGroup = ""
-	}
+	r.APIGroup = ref.Group
 	r.Resource = ref.Resource
 	r.Subresource = ref.Subresource
 	r.Namespace = ref.Namespace

@@ -1,4 +1,4 @@
-package detect
+package audit
 
 import (
 	"bufio"
@@ -90,8 +90,8 @@ type Stats struct {
 // A source is a file, a directory, a glob or "-" (opts.Stdin); gzip is
 // recognised by its magic bytes and the format of each file by its content
 // (see formats.go). The log is never held in memory: fn receives a reused
-// *Event that it must not keep after it returns (the event's fields are
-// freshly allocated for each event and may be kept).
+// *Event that it must not keep after it returns; its strings and slices
+// may be kept, except RequestObject and ResponseObject.
 //
 // A source that does not exist is returned as an error before anything is
 // read. Bad input (a malformed line, an unreadable file or directory entry)
@@ -141,10 +141,12 @@ type streamer struct {
 	stats Stats
 	seen  *tracker
 
-	// ev is the reused event handed to fn.
-	ev Event
-	// rec is the reused decoding target around ev.
-	rec record
+	// raw is the reused decoding target, rec the record around it, and ev
+	// the reused normalised event handed to fn.
+	raw     RawEvent
+	rec     record
+	ev      Event
+	reasons reasonCache
 
 	// file and line locate the record being processed.
 	file string
@@ -516,8 +518,11 @@ const (
 )
 
 // admit decides whether ev is the one event of its request to deliver,
-// counting the others.
-func (s *streamer) admit(ev *Event) (bool, error) {
+// counting the others. A duplicate is the same auditID at the same stage;
+// a ResponseComplete closes a long-running request delivered at
+// ResponseStarted only when it is the same request (verb and URI): clients
+// may set the audit ID, so two requests can share one.
+func (s *streamer) admit(ev *RawEvent) (bool, error) {
 	switch ev.Stage {
 	case "":
 		// Old traces without stages: every event is a request.
@@ -526,40 +531,48 @@ func (s *streamer) admit(ev *Event) (bool, error) {
 		s.stats.Partial++
 		return false, nil
 	case StageResponseStarted:
-		if !LongRunning(ev) {
+		if !rawLongRunning(ev) {
 			s.stats.Partial++
 			return false, nil
 		}
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		st := s.seen.get(ev.AuditID)
+		sig := signature(ev)
+		st, ok := s.seen.get(ev.AuditID)
+		if ok && st.sig != sig {
+			st = trackState{} // another request with the same audit ID
+		}
 		switch {
-		case st&trackStarted != 0:
+		case st.flags&trackStarted != 0:
 			s.stats.Duplicates++
 			return false, nil
-		case st&trackComplete != 0:
+		case st.flags&trackComplete != 0:
 			// Read after its ResponseComplete (files out of order).
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(ev.AuditID, st|trackStarted)
+		s.seen.set(ev.AuditID, trackState{flags: trackStarted, sig: sig})
 		return true, nil
 	case StageResponseComplete:
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		st := s.seen.get(ev.AuditID)
+		sig := signature(ev)
+		st, ok := s.seen.get(ev.AuditID)
+		if ok && st.sig != sig {
+			st = trackState{} // another request with the same audit ID
+		}
 		switch {
-		case st&trackComplete != 0:
+		case st.flags&trackComplete != 0:
 			s.stats.Duplicates++
 			return false, nil
-		case st&trackStarted != 0:
-			s.seen.set(ev.AuditID, st|trackComplete)
+		case st.flags&trackStarted != 0:
+			s.seen.set(ev.AuditID, trackState{flags: st.flags | trackComplete, sig: sig})
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(ev.AuditID, st|trackComplete)
+		s.seen.set(ev.AuditID, trackState{flags: trackComplete, sig: sig})
 		return true, nil
 	default:
 		return false, errUnknownStage
@@ -568,27 +581,31 @@ func (s *streamer) admit(ev *Event) (bool, error) {
 
 var errUnknownStage = errors.New("unknown stage")
 
-// LongRunning reports whether the apiserver treats the request as
-// long-running: a watch, or a connect to pods/exec, pods/attach,
-// pods/portforward or a proxy subresource. Such a request is delivered at
-// its ResponseStarted stage, because its ResponseComplete comes only when
-// the connection ends (or never, in a log snapshot).
-func LongRunning(ev *Event) bool {
-	if ev.Verb == "watch" {
-		return true
+func rawLongRunning(ev *RawEvent) bool {
+	sub := ""
+	if ev.ObjectRef != nil {
+		sub = ev.ObjectRef.Subresource
 	}
-	if ev.ObjectRef == nil {
-		return false
-	}
-	switch ev.ObjectRef.Subresource {
-	case "exec", "attach", "portforward", "proxy":
-		return true
-	}
-	return false
+	return longRunning(ev.Verb, sub)
 }
 
-// deliver hands a valid event to fn if it is the request's delivered stage.
-func (s *streamer) deliver(ev *Event, line int) error {
+// signature tells apart requests that share an audit ID: FNV-1a of the
+// verb and request URI.
+func signature(ev *RawEvent) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(ev.Verb); i++ {
+		h = (h ^ uint32(ev.Verb[i])) * 16777619
+	}
+	h = (h ^ ' ') * 16777619
+	for i := 0; i < len(ev.RequestURI); i++ {
+		h = (h ^ uint32(ev.RequestURI[i])) * 16777619
+	}
+	return h
+}
+
+// deliver normalises a valid event and hands it to fn if it is the
+// request's delivered stage.
+func (s *streamer) deliver(ev *RawEvent, line int) error {
 	ok, err := s.admit(ev)
 	if err != nil {
 		s.recordError(line, "unknown stage %s", quoteShort([]byte(ev.Stage)))
@@ -610,26 +627,36 @@ func (s *streamer) deliver(ev *Event, line int) error {
 			s.stats.Last = t
 		}
 	}
-	ev.Source = scanner.Source{File: s.file, Line: line}
-	return s.fn(ev)
+	normalize(ev, scanner.Source{File: s.file, Line: line}, &s.ev, &s.reasons)
+	return s.fn(&s.ev)
 }
 
-// tracker is a bounded map of auditID to stage flags; when full it
+// trackState is what the stream remembers of a request: the stages seen
+// and its signature.
+type trackState struct {
+	flags uint8
+	sig   uint32
+}
+
+// tracker is a bounded map of auditID to request state; when full it
 // forgets the oldest auditID, so memory stays bounded on any log.
 type tracker struct {
-	m     map[string]uint8
+	m     map[string]trackState
 	ring  []string
 	next  int
 	limit int
 }
 
 func newTracker(limit int) *tracker {
-	return &tracker{m: make(map[string]uint8, min(limit, 1<<16)), limit: limit}
+	return &tracker{m: make(map[string]trackState, min(limit, 1<<16)), limit: limit}
 }
 
-func (t *tracker) get(id string) uint8 { return t.m[id] }
+func (t *tracker) get(id string) (trackState, bool) {
+	st, ok := t.m[id]
+	return st, ok
+}
 
-func (t *tracker) set(id string, v uint8) {
+func (t *tracker) set(id string, v trackState) {
 	if _, ok := t.m[id]; ok {
 		t.m[id] = v
 		return

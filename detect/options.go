@@ -1,0 +1,310 @@
+package detect
+
+import (
+	"time"
+)
+
+// DetectOptions tune the detections. For every list, nil means the
+// documented default and an empty non-nil slice means "none". Identity and
+// name lists are globs where "*" matches any run of characters. Zero
+// numbers and durations mean the default.
+type DetectOptions struct {
+	// TokenRequestAllow are the callers that may mint ServiceAccount tokens
+	// without a KGD01 finding (default DefaultTokenRequestAllow). Mints by
+	// them are not tracked by KGD26 either.
+	TokenRequestAllow []string
+	// SecretReaderAllow are the identities whose Secret reads never count for
+	// KGD02, KGD03, KGD04 and KGD05 (default DefaultSecretReaderAllow).
+	SecretReaderAllow []string
+	// SecretNameAllow are Secret names ignored by KGD02 (default
+	// "sh.helm.release.*": Helm reads every release Secret).
+	SecretNameAllow []string
+	// SecretBurstThreshold is how many distinct Secrets make a burst
+	// (default 3), within SecretBurstWindow (default 6 minutes).
+	SecretBurstThreshold int
+	SecretBurstWindow    time.Duration
+
+	// PodClientAgents are user-agent globs that look interactive when they
+	// come with a pod's token (default DefaultPodClientAgents);
+	// PodGoClientAllow the pods ("namespace/pod" globs) or ServiceAccounts
+	// (user-name globs) expected to use a bare Go-http-client (default none).
+	PodClientAgents  []string
+	PodGoClientAllow []string
+	// PodTokenAllow are pods or ServiceAccounts ignored by KGD06 (default none).
+	PodTokenAllow []string
+	// DiscoveryBurstThreshold distinct discovery or list calls from one pod
+	// within DiscoveryBurstWindow make a burst (default 12 in 1 minute).
+	DiscoveryBurstThreshold int
+	DiscoveryBurstWindow    time.Duration
+
+	// ExecAllow are callers whose exec/attach is not reported (default none).
+	ExecAllow []string
+	// PrivilegedIdentities are users and groups KGD11 treats as privileged
+	// impersonation targets (default DefaultPrivilegedIdentities);
+	// ImpersonationAllow the callers that may impersonate them (default none).
+	PrivilegedIdentities []string
+	ImpersonationAllow   []string
+	// RBACWriterAllow are ServiceAccounts allowed to write RBAC objects
+	// (default DefaultRBACWriterAllow).
+	RBACWriterAllow []string
+	// RoleWriterAllow are callers whose wildcard roles are not reported
+	// (default DefaultRoleWriterAllow).
+	RoleWriterAllow []string
+	// ClusterAdminBinderAllow are callers whose bindings to cluster-admin
+	// are not reported (default DefaultClusterAdminBinderAllow).
+	ClusterAdminBinderAllow []string
+	// PodImageAllow are image globs whose privileged or host pods are not
+	// reported (default none).
+	PodImageAllow []string
+	// AnonymousPathAllow are request paths anonymous users may reach
+	// (default the health endpoints and /version).
+	AnonymousPathAllow []string
+	// EventDeleteAllow are callers that delete events as part of their job
+	// (default DefaultEventDeleteAllow).
+	EventDeleteAllow []string
+
+	// ScriptingAgents are user-agent globs of scripting HTTP clients whose
+	// Secret reads KGD05 reports, matched case-insensitively against the
+	// whole user agent (default DefaultScriptingAgents).
+	ScriptingAgents []string
+	// SequenceWindow is how soon after an RBAC change a workload change by
+	// the same identity makes a KGD15 sequence (default 5 minutes);
+	// SequenceAllow the identities never tracked (default
+	// DefaultSequenceAllow).
+	SequenceWindow time.Duration
+	SequenceAllow  []string
+	// ControllerServiceAccounts are ServiceAccount-name globs KGD16 treats
+	// as controllers (default "*controller*"); ControllerPodAllow the
+	// callers that may create kube-system pods running as them (default
+	// DefaultControllerPodAllow).
+	ControllerServiceAccounts []string
+	ControllerPodAllow        []string
+	// SelfReviewAgentAllow are user-agent globs whose self-subject reviews
+	// by ServiceAccounts and nodes KGD18 accepts besides the client-go
+	// default agents (default none).
+	SelfReviewAgentAllow []string
+	// CSRAllow are callers that create and approve CertificateSigningRequests
+	// as part of their job (default DefaultCSRAllow).
+	CSRAllow []string
+	// WebhookWriterAllow are callers that write admission webhook
+	// configurations and policies by design (default
+	// DefaultWebhookWriterAllow).
+	WebhookWriterAllow []string
+	// SensitiveConfigMaps are "namespace/name" globs of ConfigMaps whose
+	// changes KGD21 reports (default DefaultSensitiveConfigMaps);
+	// ConfigMapWriterAllow the callers that may change them (default
+	// DefaultConfigMapWriterAllow).
+	SensitiveConfigMaps  []string
+	ConfigMapWriterAllow []string
+	// ForbiddenBurstThreshold distinct request paths denied to one user and
+	// source IP within ForbiddenBurstWindow make a KGD24 enumeration burst
+	// (default 10 in 5 minutes). ForbiddenAllow are callers KGD24 ignores
+	// (default none).
+	ForbiddenBurstThreshold int
+	ForbiddenBurstWindow    time.Duration
+	ForbiddenAllow          []string
+	// UserAgentBaseline is the start of the log during which KGD24 learns
+	// user agents: a user agent first seen after it, with a denied request,
+	// is new (default 1 hour).
+	UserAgentBaseline time.Duration
+	// ServiceExposeAllow are callers whose NodePort and LoadBalancer
+	// Services KGD25 does not report (default none).
+	ServiceExposeAllow []string
+
+	// TokenUseWindow is how long after minting a token's uses are linked to
+	// its mint (default 48 hours, the longest bound-token lifetime kubelet
+	// asks for).
+	TokenUseWindow time.Duration
+	// MaxKeys bounds the keys (actors, targets, open tokens) one detector
+	// tracks (default 10000). Keys beyond it are counted in a diagnostic.
+	MaxKeys int
+	// EvidenceCap bounds the evidence per finding (default 10).
+	EvidenceCap int
+}
+
+// DefaultTokenRequestAllow are the control-plane and managed-platform
+// identities that mint ServiceAccount tokens as part of their job
+// (Elastic's TokenRequest rule exclusions).
+var DefaultTokenRequestAllow = []string{
+	"system:kube-controller-manager",
+	"system:kube-scheduler",
+	"system:node:*",
+	"system:serviceaccount:kube-system:*",
+	"eks:*",
+	"aksService",
+	"aks-service",
+	"masterclient",
+	"nodeclient",
+	"system:serviceaccount:gke-managed-system:*",
+	"system:serviceaccount:gke-connect:*",
+	"system:serviceaccount:anthos-identity-service:*",
+	"system:gke-controller-manager",
+	"system:serviceaccount:tigera-operator:*",
+	"system:serviceaccount:calico-system:*",
+}
+
+// DefaultSecretReaderAllow are controllers that read many Secrets by design
+// (control plane, Flux, trivy-operator).
+var DefaultSecretReaderAllow = []string{
+	"system:kube-controller-manager",
+	"system:kube-scheduler",
+	"system:apiserver",
+	"system:serviceaccount:flux-system:*",
+	"system:serviceaccount:trivy-system:trivy-operator",
+}
+
+// DefaultPodClientAgents are user agents of interactive or scripted clients.
+var DefaultPodClientAgents = []string{
+	"kubectl/*", "curl/*", "Wget/*", "wget/*", "python-requests/*", "python-urllib*", "HTTPie/*", "Go-http-client/*",
+}
+
+// DefaultPrivilegedIdentities are the users and groups whose impersonation
+// amounts to cluster takeover.
+var DefaultPrivilegedIdentities = []string{
+	"system:masters", "system:admin", "kubernetes-admin", "cluster-admin", "admin",
+	"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
+	"system:node:*", "system:nodes", "system:serviceaccount:kube-system:*", "eks:*",
+}
+
+// DefaultRBACWriterAllow are ServiceAccounts that write RBAC by design.
+var DefaultRBACWriterAllow = []string{
+	"system:serviceaccount:kube-system:*",
+}
+
+// DefaultClusterAdminBinderAllow: the apiserver reconciles the bootstrap
+// policy (cluster-admin to system:masters) itself at every start.
+var DefaultClusterAdminBinderAllow = []string{"system:apiserver"}
+
+// DefaultRoleWriterAllow are callers that legitimately write wildcard roles
+// (bootstrap policy and the aggregation controller).
+var DefaultRoleWriterAllow = []string{
+	"system:apiserver",
+	"system:serviceaccount:kube-system:clusterrole-aggregation-controller",
+}
+
+// DefaultEventDeleteAllow are controllers that delete events with their
+// namespace or owner.
+var DefaultEventDeleteAllow = []string{
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:namespace-controller",
+	"system:serviceaccount:kube-system:generic-garbage-collector",
+}
+
+// DefaultScriptingAgents are scripting HTTP clients and offensive
+// distributions (Elastic's scripting-client Secret access rule), as
+// lowercase globs over the whole user agent.
+var DefaultScriptingAgents = []string{
+	"curl/*", "wget/*", "python-requests/*", "python-urllib*", "python-httpx/*", "python/*", "aiohttp/*",
+	"go-http-client/*", "httpie/*", "postmanruntime/*", "libwww-perl/*", "axios/*", "node-fetch/*",
+	"*powershell*", "*kali*",
+}
+
+// DefaultSequenceAllow are control-plane identities whose RBAC and
+// workload writes are routine.
+var DefaultSequenceAllow = []string{
+	"system:apiserver",
+	"system:kube-controller-manager",
+	"system:kube-scheduler",
+	"system:serviceaccount:kube-system:*",
+	"eks:*",
+}
+
+// DefaultControllerPodAllow are the callers that create kube-system pods
+// running as controller ServiceAccounts: the workload controllers and the
+// kubelet (mirror pods).
+var DefaultControllerPodAllow = []string{
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*controller*",
+	"system:node:*",
+}
+
+// DefaultCSRAllow are the identities that create and approve
+// CertificateSigningRequests in normal operation: kubelets (and their
+// bootstrap tokens), the controller manager and kube-system controllers,
+// and the EKS control plane.
+var DefaultCSRAllow = []string{
+	"system:node:*",
+	"system:bootstrap:*",
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*",
+	"eks:*",
+}
+
+// DefaultWebhookWriterAllow are the operators that install or patch their
+// own admission webhooks (cert-manager's CA injector, Gatekeeper, Kyverno,
+// Istio, Linkerd) and the control plane.
+var DefaultWebhookWriterAllow = []string{
+	"system:apiserver",
+	"system:kube-controller-manager",
+	"system:serviceaccount:kube-system:*",
+	"system:serviceaccount:*:cert-manager*",
+	"system:serviceaccount:gatekeeper-system:*",
+	"system:serviceaccount:*:kyverno*",
+	"system:serviceaccount:istio-system:*",
+	"system:serviceaccount:linkerd:*",
+	"eks:*",
+}
+
+// DefaultSensitiveConfigMaps are the cluster DNS configurations (CoreDNS,
+// kube-dns, AKS coredns-custom) and the EKS aws-auth mapping.
+var DefaultSensitiveConfigMaps = []string{
+	"kube-system/coredns",
+	"kube-system/coredns-custom",
+	"kube-system/kube-dns",
+	"kube-system/aws-auth",
+}
+
+// DefaultConfigMapWriterAllow are the managed-platform identities that
+// maintain the sensitive ConfigMaps.
+var DefaultConfigMapWriterAllow = []string{
+	"eks:*",
+	"system:addon-manager",
+}
+
+func orDefault(v, def []string) []string {
+	if v == nil {
+		return def
+	}
+	return v
+}
+
+// positiveOr is v, or def when v is zero or negative.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (o DetectOptions) withDefaults() DetectOptions {
+	o.TokenRequestAllow = orDefault(o.TokenRequestAllow, DefaultTokenRequestAllow)
+	o.SecretReaderAllow = orDefault(o.SecretReaderAllow, DefaultSecretReaderAllow)
+	o.SecretNameAllow = orDefault(o.SecretNameAllow, []string{"sh.helm.release.*"})
+	o.PodClientAgents = orDefault(o.PodClientAgents, DefaultPodClientAgents)
+	o.PrivilegedIdentities = orDefault(o.PrivilegedIdentities, DefaultPrivilegedIdentities)
+	o.RBACWriterAllow = orDefault(o.RBACWriterAllow, DefaultRBACWriterAllow)
+	o.RoleWriterAllow = orDefault(o.RoleWriterAllow, DefaultRoleWriterAllow)
+	o.ClusterAdminBinderAllow = orDefault(o.ClusterAdminBinderAllow, DefaultClusterAdminBinderAllow)
+	o.AnonymousPathAllow = orDefault(o.AnonymousPathAllow, []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/"})
+	o.EventDeleteAllow = orDefault(o.EventDeleteAllow, DefaultEventDeleteAllow)
+	o.ScriptingAgents = orDefault(o.ScriptingAgents, DefaultScriptingAgents)
+	o.SequenceAllow = orDefault(o.SequenceAllow, DefaultSequenceAllow)
+	o.ControllerServiceAccounts = orDefault(o.ControllerServiceAccounts, []string{"*controller*"})
+	o.ControllerPodAllow = orDefault(o.ControllerPodAllow, DefaultControllerPodAllow)
+	o.CSRAllow = orDefault(o.CSRAllow, DefaultCSRAllow)
+	o.WebhookWriterAllow = orDefault(o.WebhookWriterAllow, DefaultWebhookWriterAllow)
+	o.SensitiveConfigMaps = orDefault(o.SensitiveConfigMaps, DefaultSensitiveConfigMaps)
+	o.ConfigMapWriterAllow = orDefault(o.ConfigMapWriterAllow, DefaultConfigMapWriterAllow)
+	o.SequenceWindow = positiveOr(o.SequenceWindow, 5*time.Minute)
+	o.ForbiddenBurstThreshold = positiveOr(o.ForbiddenBurstThreshold, 10)
+	o.ForbiddenBurstWindow = positiveOr(o.ForbiddenBurstWindow, 5*time.Minute)
+	o.UserAgentBaseline = positiveOr(o.UserAgentBaseline, time.Hour)
+	o.SecretBurstThreshold = positiveOr(o.SecretBurstThreshold, 3)
+	o.SecretBurstWindow = positiveOr(o.SecretBurstWindow, 6*time.Minute)
+	o.DiscoveryBurstThreshold = positiveOr(o.DiscoveryBurstThreshold, 12)
+	o.DiscoveryBurstWindow = positiveOr(o.DiscoveryBurstWindow, time.Minute)
+	o.TokenUseWindow = positiveOr(o.TokenUseWindow, 48*time.Hour)
+	o.MaxKeys = positiveOr(o.MaxKeys, 10000)
+	o.EvidenceCap = positiveOr(o.EvidenceCap, 10)
+	return o
+}
