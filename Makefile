@@ -7,7 +7,7 @@ GEN         := ../shared/bench/gen.py
 GOLANGCI    := $(shell $(GO) env GOPATH)/bin/golangci-lint
 GOLANGCI_VERSION := v2.6.2
 
-.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean kas e2e
+.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean kas e2e bootstrap-rbac
 
 all: build
 
@@ -26,6 +26,11 @@ test: vet
 KAS_DIR ?= $(if $(KUBEGRANT_KAS_DIR),$(KUBEGRANT_KAS_DIR),$(HOME)/.cache/kubegrant/k8s-v1.34.4)
 kas:
 	KUBEGRANT_KAS_DIR=$(KAS_DIR) GO=$(GO) e2e/kas/build.sh
+
+## bootstrap-rbac: regenerate scanner/builtin/kubernetes-v1.34.4.yaml, Kubernetes' built-in RBAC, from
+## k8s.io/kubernetes' bootstrappolicy (tools/bootstrap-rbac is a Go module of its own; ~3 min on a cold cache).
+bootstrap-rbac:
+	cd tools/bootstrap-rbac && GOWORK=off $(GO) run . -o ../../scanner/builtin/kubernetes-v1.34.4.yaml
 
 ## e2e: kubegrant against a real kube-apiserver (internal/kastest; cmd/kubegrant/e2e_test.go).
 e2e: kas

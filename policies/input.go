@@ -709,7 +709,9 @@ func (fo *fanOut) addBinding(m ruleMeta, r result, sev reports.Severity) error {
 // newFinding builds the part of a finding that grant-level and
 // binding-level results share; loc falls back to fallback when unknown.
 func newFinding(m ruleMeta, r result, sev reports.Severity, subject, binding, role scanner.Ref, scope string, loc, fallback scanner.Source) reports.Finding {
-	if loc == (scanner.Source{}) {
+	// A built-in role's rule is written nowhere the user can change: point
+	// at the binding that grants it.
+	if loc == (scanner.Source{}) || loc.IsBuiltin() {
 		loc = fallback
 	}
 	return reports.Finding{

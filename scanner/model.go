@@ -183,8 +183,15 @@ type Diagnostic struct {
 
 // Graph is the resolved RBAC model of one scan.
 type Graph struct {
+	// Roles are the roles of the input; built-in roles are not among them.
 	Roles    []*Role
 	Bindings []*Binding
+	// BuiltinRoles are the Kubernetes built-in roles (BuiltinRoles) that
+	// bindings of the input refer to without the input defining them,
+	// sorted. Grants of such a binding name the built-in role, and their
+	// RuleSource is a BuiltinSource (Source.IsBuiltin) unless the rule was
+	// aggregated from a ClusterRole of the input.
+	BuiltinRoles []*Role
 	// Objects are the non-RBAC objects kept for analysis.
 	Objects []*Object
 	// Grants are sorted by binding, subject, role and rule position.

@@ -21,8 +21,15 @@ import (
 //     ClusterRole, whose rules it grants in its namespace only.
 //   - A ClusterRoleBinding refers to a ClusterRole and grants cluster-wide;
 //     one that refers to a Role is invalid and grants nothing.
-//   - A binding whose role is not loaded grants nothing; it stays in
-//     Graph.Bindings with a warning, since policies still look at it.
+//   - A binding whose role is not in the input but is one of Kubernetes'
+//     built-in roles (BuiltinRoles) resolves to the built-in role, as it
+//     would in any cluster; a role of the same name in the input wins.
+//     Built-in ClusterRoles also take part in aggregation: a ClusterRole of
+//     the input labelled rbac.authorization.k8s.io/aggregate-to-edit adds
+//     its rules to the built-in edit (and so to admin).
+//   - A binding whose role is neither loaded nor built in grants nothing; it
+//     stays in Graph.Bindings with a warning, since policies still look at
+//     it.
 //   - Of duplicate objects (same kind, namespace and name) the last loaded
 //     wins, as a later kubectl apply would.
 //
@@ -46,6 +53,10 @@ func Resolve(inv *Inventory) *Graph {
 	for _, b := range g.Bindings {
 		g.Grants = r.grants(b, g.Grants)
 	}
+	for ref := range r.usedBuiltins {
+		g.BuiltinRoles = append(g.BuiltinRoles, r.roles[ref])
+	}
+	slices.SortFunc(g.BuiltinRoles, func(a, b *Role) int { return compareRef(a.Ref, b.Ref) })
 	g.Diagnostics = r.diags
 	slices.SortStableFunc(g.Diagnostics, func(a, b Diagnostic) int {
 		return cmp.Or(
@@ -62,7 +73,11 @@ func Resolve(inv *Inventory) *Graph {
 // resolver holds the indexes and memos of one Resolve.
 type resolver struct {
 	diags []Diagnostic
+	// roles are the input's roles and the built-in roles the input does
+	// not redefine.
 	roles map[Ref]*Role
+	// usedBuiltins are the built-in roles a binding refers to.
+	usedBuiltins map[Ref]bool
 	// clusterRoles are sorted by name; byLabel indexes them by label key
 	// so a selector only tests the roles that carry its first key.
 	clusterRoles []*Role
@@ -127,19 +142,34 @@ func compareRef(a, b Ref) int {
 }
 
 func (r *resolver) index(roles []*Role) {
-	r.roles = make(map[Ref]*Role, len(roles))
+	builtins := builtinRoles()
+	r.roles = make(map[Ref]*Role, len(roles)+len(builtins))
+	r.usedBuiltins = map[Ref]bool{}
 	r.byLabel = map[string][]*Role{}
 	r.matched = map[*Role][]*Role{}
 	r.effective = map[*Role][]effectiveRule{}
-	for _, role := range roles {
+	add := func(role *Role) {
 		r.roles[role.Ref] = role
 		if role.Kind != KindClusterRole {
-			continue
+			return
 		}
 		r.clusterRoles = append(r.clusterRoles, role)
 		for k := range role.Labels {
 			r.byLabel[k] = append(r.byLabel[k], role)
 		}
+	}
+	for _, role := range roles {
+		add(role)
+	}
+	for ref, role := range builtins {
+		if r.roles[ref] == nil {
+			add(role)
+		}
+	}
+	byName := func(a, b *Role) int { return cmp.Compare(a.Name, b.Name) }
+	slices.SortFunc(r.clusterRoles, byName)
+	for _, l := range r.byLabel {
+		slices.SortFunc(l, byName)
 	}
 }
 
@@ -311,8 +341,11 @@ func (r *resolver) grants(b *Binding, out []Grant) []Grant {
 		if ref.Kind == KindRole {
 			where = fmt.Sprintf(" in namespace %q", ref.Namespace)
 		}
-		r.warn(b.Source, "%s %s refers to %s %q, which is not defined%s in the loaded input; it grants nothing here", b.Kind, bindingName(b), ref.Kind, ref.Name, where)
+		r.warn(b.Source, "%s %s refers to %s %q, which is not defined%s in the loaded input and is not a Kubernetes built-in role; it grants nothing here", b.Kind, bindingName(b), ref.Kind, ref.Name, where)
 		return out
+	}
+	if role.Source.IsBuiltin() {
+		r.usedBuiltins[ref] = true
 	}
 	scope := ""
 	if b.Kind == KindRoleBinding {

@@ -69,7 +69,7 @@ subjects: [{kind: User, name: bob}]
 `,
 			wantGrant: []string{"User/alice <- RoleBinding/a/rb -> Role/a/reader [a] groups= resources=pods verbs=get @4"},
 			wantDiag: []string{
-				`warning f.yaml:17: RoleBinding "c/rb" refers to Role "reader", which is not defined in namespace "c" in the loaded input; it grants nothing here`,
+				`warning f.yaml:17: RoleBinding "c/rb" refers to Role "reader", which is not defined in namespace "c" in the loaded input and is not a Kubernetes built-in role; it grants nothing here`,
 			},
 		},
 		{
@@ -120,7 +120,7 @@ subjects: [{kind: User, name: u}]
 `,
 			wantDiag: []string{
 				`error f.yaml:6: ClusterRoleBinding "to-role" refers to Role "r"; a ClusterRoleBinding can only refer to a ClusterRole; it grants nothing`,
-				`warning f.yaml:12: ClusterRoleBinding "to-missing" refers to ClusterRole "ghost", which is not defined in the loaded input; it grants nothing here`,
+				`warning f.yaml:12: ClusterRoleBinding "to-missing" refers to ClusterRole "ghost", which is not defined in the loaded input and is not a Kubernetes built-in role; it grants nothing here`,
 				`error f.yaml:18: RoleBinding "ns/bad-kind": roleRef.kind "Group" is neither Role nor ClusterRole; it grants nothing`,
 			},
 		},
