@@ -7,7 +7,7 @@ GEN         := ../shared/bench/gen.py
 GOLANGCI    := $(shell $(GO) env GOPATH)/bin/golangci-lint
 GOLANGCI_VERSION := v2.6.2
 
-.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean kas e2e bootstrap-rbac
+.PHONY: all build demo test test-short lint fmt vet golangci fuzz bench bench-data accuracy generate check-generated clean kas e2e bootstrap-rbac apis
 
 all: build
 
@@ -94,6 +94,15 @@ generate: build
 
 check-generated: generate
 	git diff --exit-code docs/rules.md
+
+## apis: regenerate scanner/apis.json, the built-in API resources rule names are checked against, from the
+## api/discovery documents of these Kubernetes releases (fetched as Go modules, read, never imported).
+APIS_RELEASES := v1.34.4 v1.37.2
+apis:
+	@dirs=""; for v in $(APIS_RELEASES); do \
+	  dir=$$($(GO) mod download -json k8s.io/kubernetes@$$v | sed -n 's/^.*"Dir": "\(.*\)",$$/\1/p'); \
+	  test -n "$$dir" || exit 1; dirs="$$dirs $$dir/api/discovery"; \
+	done; $(GO) run ./internal/apigen -o scanner/apis.json $$dirs
 
 clean:
 	rm -rf bin

@@ -337,6 +337,14 @@ func (d *decoder) object(n *yaml.Node, defKind, defAPIVersion string, depth int)
 		if err := d.rbacObject(n, kind); err != nil {
 			d.diag(DiagError, err.line, "%v; object skipped", err)
 		}
+	case "CustomResourceDefinition":
+		if group != crdGroup {
+			d.inv.Skipped++
+			return
+		}
+		if err := d.crd(n); err != nil {
+			d.diag(DiagError, err.line, "%v; object skipped", err)
+		}
 	default:
 		groups, ok := objectKinds[kind]
 		if !ok || !slices.Contains(groups, group) {

@@ -20,13 +20,16 @@ type Inventory struct {
 	Objects     []*Object
 	Diagnostics []Diagnostic
 	// Skipped counts documents that were read but are of no interest
-	// (CRDs, ConfigMaps, Services, files that are not Kubernetes objects),
+	// (ConfigMaps, Services, files that are not Kubernetes objects),
 	// so a summary can show that they were seen and not lost.
 	Skipped int
 	// NotEvaluated lists the kinds (plural resource names, "rolebindings")
 	// a live cluster would not let the scan list: what depends on them was
 	// not checked, which is not the same as passing.
 	NotEvaluated []string
+	// CRDs are the CustomResourceDefinitions, whose resources rules may
+	// name.
+	CRDs []*CRD
 }
 
 // Add appends everything in other to inv, so that several loads (files,
@@ -39,6 +42,7 @@ func (inv *Inventory) Add(other *Inventory) {
 	inv.Roles = append(inv.Roles, other.Roles...)
 	inv.Bindings = append(inv.Bindings, other.Bindings...)
 	inv.Objects = append(inv.Objects, other.Objects...)
+	inv.CRDs = append(inv.CRDs, other.CRDs...)
 	inv.Diagnostics = append(inv.Diagnostics, other.Diagnostics...)
 	inv.Skipped += other.Skipped
 	inv.NotEvaluated = append(inv.NotEvaluated, other.NotEvaluated...)

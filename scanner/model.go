@@ -194,6 +194,8 @@ type Graph struct {
 	BuiltinRoles []*Role
 	// Objects are the non-RBAC objects kept for analysis.
 	Objects []*Object
+	// CRDs are the input's CustomResourceDefinitions, by group and plural.
+	CRDs []*CRD
 	// Grants are sorted by binding, subject, role and rule position.
 	Grants      []Grant
 	Diagnostics []Diagnostic

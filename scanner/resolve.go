@@ -41,6 +41,7 @@ func Resolve(inv *Inventory) *Graph {
 		Roles:    dedupe(r, inv.Roles, func(x *Role) (Ref, Source) { return x.Ref, x.Source }),
 		Bindings: dedupe(r, inv.Bindings, func(x *Binding) (Ref, Source) { return x.Ref, x.Source }),
 		Objects:  dedupe(r, inv.Objects, func(x *Object) (Ref, Source) { return x.Ref, x.Source }),
+		CRDs:     dedupeCRDs(inv.CRDs),
 	}
 	r.index(g.Roles)
 	// Large clusters resolve to hundreds of thousands of grants: size the
@@ -57,6 +58,7 @@ func Resolve(inv *Inventory) *Graph {
 		g.BuiltinRoles = append(g.BuiltinRoles, r.roles[ref])
 	}
 	slices.SortFunc(g.BuiltinRoles, func(a, b *Role) int { return compareRef(a.Ref, b.Ref) })
+	r.diags = append(r.diags, CheckNames(g.Roles, NewAPIs(g.CRDs))...)
 	g.Diagnostics = r.diags
 	slices.SortStableFunc(g.Diagnostics, func(a, b Diagnostic) int {
 		return cmp.Or(
