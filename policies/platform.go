@@ -1,10 +1,7 @@
 package policies
 
 import (
-	"embed"
-	"encoding/json"
 	"fmt"
-	"path"
 	"sync"
 
 	"github.com/kubegrant/kubegrant/reports"
@@ -12,101 +9,101 @@ import (
 )
 
 // The platform defaults are the bindings a platform creates by itself:
-// Kubernetes' bootstrap policy (system:kube-controller-manager,
-// system:node-proxier…). Their grants are risky on paper but are not the
-// cluster owner's to remove, so findings on them are suppressed as
-// "platform-default": still in JSON and SARIF, hidden from text, never
-// counted for --fail-on. A finding is a default only when its binding, role
-// and subject all match the platform's own binding: a subject added to a
-// default binding, or a default name bound to another role, is reported.
-//
-//go:embed platform/*.json
-var platformFS embed.FS
+// Kubernetes' bootstrap policy (cluster-admin to system:masters,
+// system:kube-controller-manager, system:controller:* for the controllers'
+// ServiceAccounts in kube-system, system:node-proxier…), taken from the
+// policy embedded in package scanner (scanner.BuiltinBindings, generated
+// from the Kubernetes source), never from a hand-kept list. Their grants are
+// risky on paper but are not the cluster owner's to remove, so findings on
+// them are suppressed as "platform-default": still in JSON and SARIF, hidden
+// from text, never counted for --fail-on. A grant is a default only when its
+// binding, role and subject all match the platform's own binding: a subject
+// added to a default binding, or a default name bound to another role, is
+// reported.
 
-type platformBinding struct {
-	Kind      string `json:"kind"`
-	Name      string `json:"name"`
-	Namespace string `json:"namespace"`
-	RoleRef   struct {
-		Kind string `json:"kind"`
-		Name string `json:"name"`
-	} `json:"roleRef"`
-	Subjects []scanner.Ref `json:"subjects"`
+// platformName names the platform in suppression justifications.
+const platformName = "kubernetes " + scanner.BuiltinVersion
+
+// defaultKey is one default grant: a subject of a default binding to its
+// role.
+type defaultKey struct {
+	binding, role, subject scanner.Ref
 }
 
-type platformDefaults struct {
-	// byBinding maps a binding to its platform and definition.
-	byBinding map[scanner.Ref]platformEntry
-}
-
-type platformEntry struct {
-	platform string
-	binding  platformBinding
-}
-
-var (
-	defaultsOnce sync.Once
-	defaults     *platformDefaults
-	defaultsErr  error
-)
-
-func loadPlatformDefaults() (*platformDefaults, error) {
-	defaultsOnce.Do(func() {
-		defaults = &platformDefaults{byBinding: map[scanner.Ref]platformEntry{}}
-		files, err := platformFS.ReadDir("platform")
-		if err != nil {
-			defaultsErr = err
-			return
+var platformDefaults = sync.OnceValue(func() map[defaultKey]bool {
+	m := map[defaultKey]bool{}
+	for _, b := range scanner.BuiltinBindings() {
+		role := scanner.Ref{Kind: b.RoleRef.Kind, Name: b.RoleRef.Name}
+		if role.Kind == scanner.KindRole {
+			role.Namespace = b.Namespace
 		}
-		for _, f := range files {
-			data, err := platformFS.ReadFile(path.Join("platform", f.Name()))
-			if err != nil {
-				defaultsErr = err
-				return
-			}
-			var doc struct {
-				Platform string            `json:"platform"`
-				Bindings []platformBinding `json:"bindings"`
-			}
-			if err := json.Unmarshal(data, &doc); err != nil {
-				defaultsErr = fmt.Errorf("reading platform defaults %s: %w", f.Name(), err)
-				return
-			}
-			for _, b := range doc.Bindings {
-				ref := scanner.Ref{Kind: b.Kind, Name: b.Name, Namespace: b.Namespace}
-				defaults.byBinding[ref] = platformEntry{platform: doc.Platform, binding: b}
-			}
+		for _, s := range b.Subjects {
+			m[defaultKey{b.Ref, role, s.Ref}] = true
 		}
-	})
-	return defaults, defaultsErr
-}
-
-// MarkPlatformDefaults suppresses, as "platform-default", the findings on
-// bindings the platform itself creates (see platform/*.json). Findings that
-// are already suppressed keep their suppression.
-func MarkPlatformDefaults(findings []reports.Finding) error {
-	d, err := loadPlatformDefaults()
-	if err != nil {
-		return err
 	}
+	return m
+})
+
+// IsPlatformDefault reports whether subject holds role through binding as
+// Kubernetes' bootstrap policy creates it. role is the Ref a Grant carries:
+// a Role's includes the binding's namespace, a ClusterRole's has none.
+func IsPlatformDefault(binding, role, subject scanner.Ref) bool {
+	return platformDefaults()[defaultKey{binding, role, subject}]
+}
+
+// MarkPlatformDefaults suppresses, as "platform-default", the findings that
+// only the platform's own bindings give: a finding with grants when every
+// one of them is a default grant, a finding on a binding when its binding,
+// role and subject are a default's. Findings that are already suppressed
+// keep their suppression.
+func MarkPlatformDefaults(findings []reports.Finding) error {
 	for i := range findings {
 		f := &findings[i]
-		if f.Suppression != nil || f.Binding == nil || f.Role == nil || f.Subject == nil {
+		if f.Suppression != nil {
 			continue
 		}
-		e, ok := d.byBinding[*f.Binding]
-		if !ok || e.binding.RoleRef.Kind != f.Role.Kind || e.binding.RoleRef.Name != f.Role.Name {
-			continue
-		}
-		for _, s := range e.binding.Subjects {
-			if s == *f.Subject {
-				f.Suppression = &reports.Suppression{
-					Kind:          "platform-default",
-					Justification: fmt.Sprintf("%s default: %s %q binds %s %q to %s", e.platform, f.Binding.Kind, f.Binding.Name, f.Role.Kind, f.Role.Name, s),
+		var first scanner.Ref
+		switch {
+		case len(f.Grants) > 0:
+			all := true
+			for _, g := range f.Grants {
+				if g == nil || !IsPlatformDefault(g.Binding, g.Role, g.Subject.Ref) {
+					all = false
+					break
 				}
-				break
 			}
+			if !all {
+				continue
+			}
+			first = f.Grants[0].Binding
+		case f.Binding != nil && f.Role != nil && f.Subject != nil:
+			if !IsPlatformDefault(*f.Binding, *f.Role, *f.Subject) {
+				continue
+			}
+			first = *f.Binding
+		default:
+			continue
+		}
+		f.Suppression = &reports.Suppression{
+			Kind:          reports.SuppressPlatformDefault,
+			Justification: justification(f, first),
 		}
 	}
 	return nil
+}
+
+// justification says which default binding gives the finding.
+func justification(f *reports.Finding, binding scanner.Ref) string {
+	bindings := map[scanner.Ref]bool{}
+	for _, g := range f.Grants {
+		bindings[g.Binding] = true
+	}
+	if len(bindings) > 1 {
+		return fmt.Sprintf("%s default: only bootstrap bindings give it (%s %q and %d more)", platformName, binding.Kind, binding.Name, len(bindings)-1)
+	}
+	role, subject := f.Role, f.Subject
+	if len(f.Grants) > 0 {
+		role, subject = &f.Grants[0].Role, &f.Grants[0].Subject.Ref
+	}
+	return fmt.Sprintf("%s default: %s %q binds %s %q to %s", platformName, binding.Kind, binding.Name, role.Kind, role.Name, subject)
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubegrant/kubegrant/reports"
@@ -9,24 +10,44 @@ import (
 
 func TestMarkPlatformDefaults(t *testing.T) {
 	ref := func(kind, name, ns string) *scanner.Ref { return &scanner.Ref{Kind: kind, Name: name, Namespace: ns} }
+	grant := func(binding, role, subject *scanner.Ref) *scanner.Grant {
+		return &scanner.Grant{Binding: *binding, Role: *role, Subject: scanner.Subject{Ref: *subject}}
+	}
 	kcm := ref("ClusterRoleBinding", "system:kube-controller-manager", "")
+	kcmRole := ref("ClusterRole", "system:kube-controller-manager", "")
+	kcmUser := ref("User", "system:kube-controller-manager", "")
+	controller := func(name string) *scanner.Grant {
+		return grant(ref("ClusterRoleBinding", "system:controller:"+name, ""), ref("ClusterRole", "system:controller:"+name, ""),
+			ref("ServiceAccount", name, "kube-system"))
+	}
 	for _, tc := range []struct {
 		name    string
 		finding reports.Finding
 		want    bool
 	}{
-		{"bootstrap binding, role and subject", reports.Finding{Binding: kcm,
-			Role: ref("ClusterRole", "system:kube-controller-manager", ""), Subject: ref("User", "system:kube-controller-manager", "")}, true},
+		{"bootstrap binding, role and subject", reports.Finding{Binding: kcm, Role: kcmRole, Subject: kcmUser}, true},
 		{"controller SA in kube-system", reports.Finding{Binding: ref("ClusterRoleBinding", "system:controller:clusterrole-aggregation-controller", ""),
 			Role:    ref("ClusterRole", "system:controller:clusterrole-aggregation-controller", ""),
 			Subject: ref("ServiceAccount", "clusterrole-aggregation-controller", "kube-system")}, true},
-		{"subject added to a default binding", reports.Finding{Binding: kcm,
-			Role: ref("ClusterRole", "system:kube-controller-manager", ""), Subject: ref("User", "mallory", "")}, false},
-		{"default name bound to another role", reports.Finding{Binding: kcm,
-			Role: ref("ClusterRole", "cluster-admin", ""), Subject: ref("User", "system:kube-controller-manager", "")}, false},
-		{"same SA name in another namespace", reports.Finding{Binding: ref("ClusterRoleBinding", "system:controller:clusterrole-aggregation-controller", ""),
-			Role:    ref("ClusterRole", "system:controller:clusterrole-aggregation-controller", ""),
-			Subject: ref("ServiceAccount", "clusterrole-aggregation-controller", "default")}, false},
+		// Controllers the bootstrap policy gained after the hand-kept
+		// list this preset replaced.
+		{"legacy-service-account-token-cleaner", reports.Finding{Grants: []*scanner.Grant{controller("legacy-service-account-token-cleaner")}}, true},
+		{"endpointslicemirroring-controller", reports.Finding{Grants: []*scanner.Grant{controller("endpointslicemirroring-controller")}}, true},
+		{"ttl-after-finished-controller", reports.Finding{Grants: []*scanner.Grant{controller("ttl-after-finished-controller")}}, true},
+		{"RoleBinding to a Role in kube-system", reports.Finding{Grants: []*scanner.Grant{grant(
+			ref("RoleBinding", "system::extension-apiserver-authentication-reader", "kube-system"),
+			ref("Role", "extension-apiserver-authentication-reader", "kube-system"), ref("User", "system:kube-scheduler", ""))}}, true},
+		{"every grant a default", reports.Finding{Grants: []*scanner.Grant{controller("job-controller"), controller("cronjob-controller")}}, true},
+		{"one grant not a default", reports.Finding{Grants: []*scanner.Grant{controller("job-controller"),
+			grant(ref("ClusterRoleBinding", "ci", ""), ref("ClusterRole", "system:controller:job-controller", ""), ref("ServiceAccount", "job-controller", "kube-system"))}}, false},
+		{"subject added to a default binding", reports.Finding{Binding: kcm, Role: kcmRole, Subject: ref("User", "mallory", "")}, false},
+		{"default name bound to another role", reports.Finding{Binding: kcm, Role: ref("ClusterRole", "cluster-admin", ""), Subject: kcmUser}, false},
+		{"same SA name in another namespace", reports.Finding{Grants: []*scanner.Grant{grant(
+			ref("ClusterRoleBinding", "system:controller:clusterrole-aggregation-controller", ""),
+			ref("ClusterRole", "system:controller:clusterrole-aggregation-controller", ""),
+			ref("ServiceAccount", "clusterrole-aggregation-controller", "default"))}}, false},
+		{"Role of the same name in another namespace", reports.Finding{Binding: ref("RoleBinding", "system::extension-apiserver-authentication-reader", "kube-system"),
+			Role: ref("Role", "extension-apiserver-authentication-reader", "default"), Subject: ref("User", "system:kube-scheduler", "")}, false},
 		{"user binding", reports.Finding{Binding: ref("ClusterRoleBinding", "admins", ""),
 			Role: ref("ClusterRole", "cluster-admin", ""), Subject: ref("Group", "admins", "")}, false},
 		{"detection without binding", reports.Finding{Kind: reports.KindDetection}, false},
@@ -36,16 +57,43 @@ func TestMarkPlatformDefaults(t *testing.T) {
 			if err := MarkPlatformDefaults(fs); err != nil {
 				t.Fatal(err)
 			}
-			if got := fs[0].Suppression != nil && fs[0].Suppression.Kind == "platform-default"; got != tc.want {
-				t.Errorf("suppressed = %v, want %v (%+v)", got, tc.want, fs[0].Suppression)
+			s := fs[0].Suppression
+			if got := s != nil && s.Kind == reports.SuppressPlatformDefault; got != tc.want {
+				t.Errorf("suppressed = %v, want %v (%+v)", got, tc.want, s)
+			}
+			if s != nil && !strings.HasPrefix(s.Justification, "kubernetes v1.34") {
+				t.Errorf("justification %q", s.Justification)
 			}
 		})
 	}
-	d, err := loadPlatformDefaults()
-	if err != nil {
+
+	// An existing suppression is kept.
+	fs := []reports.Finding{{Binding: kcm, Role: kcmRole, Subject: kcmUser, Suppression: &reports.Suppression{Kind: reports.SuppressInline}}}
+	if err := MarkPlatformDefaults(fs); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(d.byBinding); n < 40 {
-		t.Errorf("%d platform default bindings loaded, want the whole bootstrap policy (≥40)", n)
+	if fs[0].Suppression.Kind != reports.SuppressInline {
+		t.Errorf("suppression %+v replaced", fs[0].Suppression)
+	}
+}
+
+// TestPlatformDefaultsAreTheBootstrapPolicy: every subject of every binding
+// of the embedded bootstrap policy is a default, and nothing else is.
+func TestPlatformDefaultsAreTheBootstrapPolicy(t *testing.T) {
+	n := 0
+	for _, b := range scanner.BuiltinBindings() {
+		role := scanner.Ref{Kind: b.RoleRef.Kind, Name: b.RoleRef.Name}
+		if role.Kind == scanner.KindRole {
+			role.Namespace = b.Namespace
+		}
+		for _, s := range b.Subjects {
+			n++
+			if !IsPlatformDefault(b.Ref, role, s.Ref) {
+				t.Errorf("%s -> %s for %s is not a platform default", b.Ref, role, s.Ref)
+			}
+		}
+	}
+	if got := len(platformDefaults()); got != n || n < 60 {
+		t.Errorf("%d platform defaults, want the %d subjects of the bootstrap bindings (≥60)", got, n)
 	}
 }

@@ -43,3 +43,33 @@ subjects: [{kind: User, name: mallory@example.net}]
 		t.Errorf("no critical finding for cluster-admin bound to a user: %d findings", len(rep.Findings))
 	}
 }
+
+// TestVanillaClusterPassesDefaultGate: Kubernetes' own bootstrap policy,
+// scanned as a vanilla cluster would export it, does not fail the default
+// gate: every finding on it at or above high is a platform default
+// (including the controllers v1.34 added: legacy-service-account-token-
+// cleaner, endpointslicemirroring-controller, ttl-after-finished-controller).
+func TestVanillaClusterPassesDefaultGate(t *testing.T) {
+	r := runCLI(t, "", "scan", "../../scanner/builtin/kubernetes-v1.34.4.yaml", "--format", "json")
+	var rep reports.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, r.stderr)
+	}
+	for _, f := range rep.Findings {
+		if f.Suppression == nil && f.Severity.Rank() >= reports.High.Rank() {
+			t.Errorf("un-suppressed %s %s: %s", f.Severity, f.RuleID, f.Message)
+		}
+	}
+	suppressed := 0
+	for _, f := range rep.Findings {
+		if f.Suppression != nil && f.Suppression.Kind == reports.SuppressPlatformDefault {
+			suppressed++
+		}
+	}
+	if suppressed == 0 {
+		t.Error("no finding is suppressed as platform-default")
+	}
+	if r.code != 0 {
+		t.Errorf("exit code = %d, want 0\nstderr:\n%s", r.code, r.stderr)
+	}
+}
