@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -56,6 +58,9 @@ type LoadOptions struct {
 	// inside it, so reports name repository paths; files outside Root keep
 	// the path as given, cleaned.
 	Root string
+	// Helm are the values, release name and namespace with which Helm
+	// charts are rendered.
+	Helm HelmOptions
 }
 
 // StdinName is the Source.File of objects read from standard input.
@@ -65,16 +70,32 @@ const StdinName = "<stdin>"
 // named explicitly is loaded whatever its extension.
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
-// input is one file to load, in load order.
+// input is one file to load, in load order, or one directory to render.
 type input struct {
 	path    string // path to open; "" for stdin
 	display string // Source.File
+	render  renderKind
 }
+
+// renderKind says how a directory input is turned into manifests.
+type renderKind int
+
+const (
+	renderNone renderKind = iota
+	renderHelm
+	renderKustomize
+)
 
 // LoadManifests loads the RBAC objects and the objects kept for analysis from
 // manifest files, directories (recursively, .yaml .yml .json, hidden
 // directories skipped) and "-" (stdin). Files are read in a deterministic
 // order: paths as given, directories in lexical order.
+//
+// A directory with a Chart.yaml is a Helm chart and one with a
+// kustomization.yaml a Kustomize directory, whether named or met on the way:
+// it is rendered in process (see renderChart, renderKustomization) and its
+// files are not read raw. A Kustomize directory that another one met in the
+// same walk refers to (a base of an overlay) is rendered only through it.
 //
 // Bad input never stops the load: each unparsable document, bad field or
 // unreadable file becomes a Diagnostic naming the file and line, and the rest
@@ -95,6 +116,7 @@ func LoadManifests(paths []string, opts LoadOptions) (*Inventory, error) {
 			return nil, err
 		}
 	}
+	l.dropKustomizeBases(inv)
 
 	results := make([]*Inventory, len(l.inputs))
 	var stdinData []byte
@@ -124,7 +146,7 @@ func LoadManifests(paths []string, opts LoadOptions) (*Inventory, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = loadFile(l.inputs[i])
+				results[i] = loadInput(l.inputs[i], opts)
 			}
 		}()
 	}
@@ -140,6 +162,17 @@ func LoadManifests(paths []string, opts LoadOptions) (*Inventory, error) {
 		inv.Add(r)
 	}
 	return inv, nil
+}
+
+// loadInput renders a chart or a kustomization, or reads and parses a file.
+func loadInput(in input, opts LoadOptions) *Inventory {
+	switch in.render {
+	case renderHelm:
+		return renderChart(context.Background(), in.path, in.display, opts.Helm)
+	case renderKustomize:
+		return renderKustomization(in.path, in.display)
+	}
+	return loadFile(in)
 }
 
 // loadFile reads and parses one file; a read error becomes a diagnostic.
@@ -189,6 +222,9 @@ func (l *lister) add(p string, inv *Inventory) error {
 		l.addFile(p)
 		return nil
 	}
+	if l.addRendered(p) {
+		return nil
+	}
 	return filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			// An unreadable subdirectory loses only itself.
@@ -206,6 +242,9 @@ func (l *lister) add(p string, inv *Inventory) error {
 		if d.IsDir() {
 			if path != p && strings.HasPrefix(name, ".") {
 				return fs.SkipDir // .git, .github, .terraform…
+			}
+			if path != p && l.addRendered(path) {
+				return fs.SkipDir
 			}
 			return nil
 		}
@@ -229,6 +268,66 @@ func (l *lister) add(p string, inv *Inventory) error {
 		}
 		l.addFile(path)
 		return nil
+	})
+}
+
+// addRendered adds dir as a chart or a kustomization to render, and
+// reports whether it is one.
+func (l *lister) addRendered(dir string) bool {
+	kind := renderNone
+	switch {
+	case isChartDir(dir):
+		kind = renderHelm
+	case kustomizationFile(dir) != "":
+		kind = renderKustomize
+	default:
+		return false
+	}
+	key := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+	}
+	if !l.seen[key] {
+		l.seen[key] = true
+		l.inputs = append(l.inputs, input{path: dir, display: l.display(dir), render: kind})
+	}
+	return true
+}
+
+// dropKustomizeBases removes the Kustomize directories that another listed
+// kustomization refers to: they are rendered as part of it (an overlay's
+// base, a component), and rendering them alone would report their objects
+// twice, under the base's names and namespaces.
+func (l *lister) dropKustomizeBases(inv *Inventory) {
+	listed := map[string]bool{}
+	for _, in := range l.inputs {
+		if in.render == renderKustomize {
+			if abs, err := filepath.Abs(in.path); err == nil {
+				listed[abs] = true
+			}
+		}
+	}
+	if len(listed) < 2 {
+		return
+	}
+	referred := map[string]bool{}
+	for _, in := range l.inputs {
+		if in.render != renderKustomize {
+			continue
+		}
+		local, _, err := kustomizationRefs(kustomizationFile(in.path))
+		if err != nil {
+			continue // rendering it reports the error
+		}
+		for _, p := range local {
+			if abs, err := filepath.Abs(p); err == nil && listed[abs] {
+				referred[abs] = true
+			}
+		}
+	}
+	l.inputs = slices.DeleteFunc(l.inputs, func(in input) bool {
+		abs, err := filepath.Abs(in.path)
+		return in.render == renderKustomize && err == nil && referred[abs]
 	})
 }
 

@@ -33,15 +33,24 @@ const (
 // Source says where an object, rule or subject came from: a file and a
 // 1-based line (manifests), or a cluster object reference "Kind/namespace/name"
 // (live cluster). The zero Source means "unknown".
+//
+// For objects rendered from a Helm chart or a Kustomize directory, File is
+// the template or base file that produced the object, and Approximate says
+// that Line is the nearest line the renderer's output could be traced back
+// to (a templated value, an included helper, a patched field), not the line
+// that wrote it.
 type Source struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Cluster string `json:"cluster,omitempty"`
+	File        string `json:"file,omitempty"`
+	Line        int    `json:"line,omitempty"`
+	Approximate bool   `json:"approximate,omitempty"`
+	Cluster     string `json:"cluster,omitempty"`
 }
 
 // String renders the source as file:line or the cluster reference.
 func (s Source) String() string {
 	switch {
+	case s.File != "" && s.Line > 0 && s.Approximate:
+		return fmt.Sprintf("%s:%d (approximate line)", s.File, s.Line)
 	case s.File != "" && s.Line > 0:
 		return fmt.Sprintf("%s:%d", s.File, s.Line)
 	case s.File != "":

@@ -8,14 +8,18 @@ import (
 	"github.com/kubegrant/kubegrant/reports"
 )
 
-// applyBaseline marks findings whose fingerprint appears in a previous JSON
-// or SARIF report as suppressed by the baseline, so that only new findings
-// count for --fail-on. The report must be finalized: fingerprints are set and
-// tell duplicate findings apart.
-func applyBaseline(path string, findings []reports.Finding) error {
+// baseline is the set of finding fingerprints of a previous report.
+type baseline struct {
+	path  string
+	known map[string]bool
+}
+
+// readBaseline reads the fingerprints of a previous JSON or SARIF report.
+// It runs before the scan, so that a wrong path fails at once.
+func readBaseline(path string) (*baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading baseline: %w", err)
+		return nil, fmt.Errorf("reading baseline: %w", err)
 	}
 	var doc struct {
 		Findings []struct {
@@ -28,10 +32,10 @@ func applyBaseline(path string, findings []reports.Finding) error {
 		} `json:"runs"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report: %w", path, err)
+		return nil, fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report: %w", path, err)
 	}
 	if doc.Findings == nil && doc.Runs == nil {
-		return fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report (no findings or runs)", path)
+		return nil, fmt.Errorf("reading baseline %s: not a kubegrant json or sarif report (no findings or runs)", path)
 	}
 	known := map[string]bool{}
 	for _, f := range doc.Findings {
@@ -43,11 +47,18 @@ func applyBaseline(path string, findings []reports.Finding) error {
 		}
 	}
 	delete(known, "")
+	return &baseline{path: path, known: known}, nil
+}
+
+// apply marks findings whose fingerprint appears in the baseline as
+// suppressed by it, so that only new findings count for --fail-on. The
+// report must be finalized: fingerprints are set and tell duplicate
+// findings apart.
+func (b *baseline) apply(findings []reports.Finding) {
 	for i := range findings {
 		f := &findings[i]
-		if f.Suppression == nil && known[f.Fingerprint] {
-			f.Suppression = &reports.Suppression{Kind: "baseline", Justification: "present in baseline " + path}
+		if f.Suppression == nil && b.known[f.Fingerprint] {
+			f.Suppression = &reports.Suppression{Kind: "baseline", Justification: "present in baseline " + b.path}
 		}
 	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubegrant/kubegrant/detect"
+	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/policies"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
@@ -20,7 +21,9 @@ const scanUsage = `scan [PATH|-]... [flags]
 
 Scans RBAC manifests (files or directories, recursively: .yaml .yml .json;
 multi-document YAML, JSON, kind: List; '-' reads standard input) for risky
-grants. With --audit-log, also replays audit logs to prove which grants were
+grants. A directory with a Chart.yaml is rendered as a Helm chart (offline:
+dependencies must be vendored in charts/), one with a kustomization.yaml is
+built with Kustomize; findings point at the template or base file. With --audit-log, also replays audit logs to prove which grants were
 used and runs the audit detections; with only --audit-log, runs the audit
 detections alone.`
 
@@ -38,6 +41,7 @@ type scanConfig struct {
 	configSet      bool // --config was given, even empty
 	showSuppressed bool
 	suggestRoles   string
+	helm           scanner.HelmOptions
 }
 
 func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
@@ -56,6 +60,10 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVar(&cfg.config, "config", "", "config file with suppression exceptions (default: "+defaultConfig+" in the working directory when present; '' for none)")
 	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
 	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did to this file (YAML)")
+	fs.StringArrayVar(&cfg.helm.ValueFiles, "helm-values", nil, "Helm charts: a values file merged over values.yaml (repeatable, in order; helm -f)")
+	fs.StringArrayVar(&cfg.helm.Set, "helm-set", nil, "Helm charts: set a value, key=value (repeatable; after --helm-values; helm --set)")
+	fs.StringVar(&cfg.helm.Release, "helm-release", scanner.DefaultHelmRelease, "Helm charts: the release name")
+	fs.StringVar(&cfg.helm.Namespace, "helm-namespace", "default", "Helm charts: the release namespace")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -100,8 +108,22 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return fmt.Errorf("finding the working directory: %w", err)
 	}
+	// Every input is checked before the scan runs, so that a typo fails
+	// at once and not after minutes of replay.
 	exceptions, err := loadExceptions(ctx, cfg)
 	if err != nil {
+		return err
+	}
+	var base *baseline
+	if cfg.baseline != "" {
+		if base, err = readBaseline(cfg.baseline); err != nil {
+			return err
+		}
+	}
+	if err := audit.CheckSources(cfg.auditLogs); err != nil {
+		return err
+	}
+	if err := cfg.helm.Check(); err != nil {
 		return err
 	}
 	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
@@ -123,10 +145,8 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	}
 	report.Diagnostics = append(report.Diagnostics, diags...)
 	report.Finalize()
-	if cfg.baseline != "" {
-		if err := applyBaseline(cfg.baseline, report.Findings); err != nil {
-			return err
-		}
+	if base != nil {
+		base.apply(report.Findings)
 		report.Finalize() // recount: baseline findings are now suppressed
 	}
 	printDiagnostics(io, report.Diagnostics)
@@ -212,7 +232,7 @@ func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, gr
 func loadRBAC(ctx context.Context, cfg *scanConfig, io stdio, root string) (*scanner.Inventory, error) {
 	inv := &scanner.Inventory{}
 	if len(cfg.paths) > 0 {
-		m, err := scanner.LoadManifests(cfg.paths, scanner.LoadOptions{Stdin: io.in, Root: root})
+		m, err := scanner.LoadManifests(cfg.paths, scanner.LoadOptions{Stdin: io.in, Root: root, Helm: cfg.helm})
 		if err != nil {
 			return nil, err
 		}

@@ -157,6 +157,15 @@ type streamer struct {
 	n int
 }
 
+// CheckSources reports the first audit log source that names nothing (a
+// missing file, a glob that matches no file), so that a typo is reported
+// before anything is scanned.
+func CheckSources(sources []string) error {
+	s := &streamer{}
+	_, err := s.expand(sources)
+	return err
+}
+
 // expand turns sources into the ordered list of files to read. It reports
 // a source that does not exist as an error, and unreadable directory
 // entries as diagnostics.
