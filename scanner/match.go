@@ -11,8 +11,15 @@ import (
 // a request, reduced to what RBAC looks at.
 //
 // For a resource request, Resource and Subresource are separate
-// ("pods", "exec"); Name is what the authorizer sees, which is empty for a
-// create on a top-level collection, a list, a watch and a deletecollection.
+// ("pods", "exec"); Name is what the authorizer sees: empty for a create
+// of a top-level resource (a POST to the collection: the object does not
+// exist yet) and for a deletecollection (see Unnamed), and for a list or
+// watch unless a fieldSelector requires metadata.name. A rule with
+// resourceNames therefore never allows such a request, whatever its verbs
+// say. Two requests do ask "create" with a name: a server-side apply that
+// creates the object (asked as patch and create of that name) and a PUT
+// that creates a missing object of a resource that allows it (update and
+// create of that name; see CreateOnUpdate).
 // For a non-resource request, Path is the URL path ("/healthz").
 type Request struct {
 	Verb            string
@@ -32,6 +39,37 @@ type Request struct {
 // (RuleAllows) and pkg/apis/rbac/v1/evaluation_helpers.go (VerbMatches,
 // APIGroupMatches, ResourceMatches, ResourceNameMatches,
 // NonResourceURLMatches). Their tests are ported from that package.
+
+// Unnamed reports whether the authorizer always sees an empty name for a
+// request with this verb on a top-level resource (subresource ""): create,
+// which POSTs to the collection, and deletecollection. Such a request is
+// allowed by a rule with resourceNames only if the list holds "" itself.
+func Unnamed(verb, subresource string) bool {
+	return subresource == "" && (verb == "create" || verb == "deletecollection")
+}
+
+// createOnUpdate are the resources whose storage lets a PUT create a
+// missing object (AllowCreateOnUpdate in kubernetes/kubernetes
+// pkg/registry, v1.34), keyed "group/resource".
+var createOnUpdate = map[string]bool{
+	"/endpoints": true, "/events": true, "/limitranges": true, "/services": true,
+	"events.k8s.io/events":                          true,
+	"coordination.k8s.io/leases":                    true,
+	"coordination.k8s.io/leasecandidates":           true,
+	"node.k8s.io/runtimeclasses":                    true,
+	"rbac.authorization.k8s.io/roles":               true,
+	"rbac.authorization.k8s.io/rolebindings":        true,
+	"rbac.authorization.k8s.io/clusterroles":        true,
+	"rbac.authorization.k8s.io/clusterrolebindings": true,
+}
+
+// CreateOnUpdate reports whether a PUT of a missing object of this built-in
+// resource creates it, after the authorizer allowed both update and create
+// of that name. Server-side apply creates any resource's object the same
+// way (patch and create of that name).
+func CreateOnUpdate(group, resource string) bool {
+	return createOnUpdate[group+"/"+resource]
+}
 
 // RuleAllows reports whether rule allows req, ignoring scope.
 func RuleAllows(rule *rbacv1.PolicyRule, req *Request) bool {
@@ -91,7 +129,9 @@ func ResourceMatches(rule *rbacv1.PolicyRule, combined, subresource string) bool
 
 // ResourceNameMatches reports whether the rule's resourceNames allow name;
 // an empty list allows every name, and a non-empty list never allows an
-// empty name (a create on a collection, a list without a name selector).
+// empty name (a create on a collection, a deletecollection, a list without
+// a name selector) unless it lists "" itself, which Kubernetes matches as
+// a name like any other.
 func ResourceNameMatches(rule *rbacv1.PolicyRule, name string) bool {
 	return len(rule.ResourceNames) == 0 || slices.Contains(rule.ResourceNames, name)
 }

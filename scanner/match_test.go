@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -282,6 +283,14 @@ func TestSubjectAppliesTo(t *testing.T) {
 		{"service account as plain user name", sa("ns1", "sa"), "sa", nil, false},
 		{"service account without namespace applies to nobody", sa("", "sa"), "system:serviceaccount::sa", nil, false},
 		{"unknown kind applies to nobody", Subject{Ref: Ref{Kind: "Robot", Name: "r"}}, "r", []string{"r"}, false},
+		// From TestAppliesTo in kubernetes/kubernetes
+		// pkg/registry/rbac/validation/rule_test.go.
+		{"* user subject name doesn't match all users", user("*"), "foobar", nil, false},
+		{"* group subject name doesn't match all groups", group("*"), "foobar", []string{"g"}, false},
+		{"system:authenticated matches an authenticated user", group("system:authenticated"), "foobar", []string{"system:authenticated"}, true},
+		{"system:unauthenticated matches the anonymous user", group("system:unauthenticated"), "system:anonymous", []string{"system:unauthenticated"}, true},
+		{"system:authenticated does not match the anonymous user", group("system:authenticated"), "system:anonymous", []string{"system:unauthenticated"}, false},
+		{"service account subject in another namespace than the request", sa("kube-system", "default"), "system:serviceaccount:kube-system:default", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.subject.AppliesTo(tc.user, tc.groups); got != tc.want {
@@ -444,6 +453,19 @@ func TestAuthorizer(t *testing.T) {
 			shouldPass: []attrs{res("admin", "", "get", "pods", "status", "ns1")},
 			shouldFail: []attrs{res("admin", "", "get", "pods", "", "ns1")},
 		},
+		{
+			inv: Inventory{
+				Roles:    []*Role{crole("admin", rule("*", "*", "pods/status", "-", "*"), rule("*", "*", "*/scale", "-", "*"))},
+				Bindings: []*Binding{rb("ns1", "admin", "User:admin", "Group:admins")},
+			},
+			shouldPass: []attrs{
+				res("admin", "", "get", "pods", "status", "ns1"),
+				res("admin", "", "get", "pods", "scale", "ns1"),
+				res("admin", "", "get", "deployments", "scale", "ns1"),
+				res("admin", "", "get", "anything", "scale", "ns1"),
+			},
+			shouldFail: []attrs{res("admin", "", "get", "pods", "", "ns1")},
+		},
 	} {
 		g := Resolve(&tc.inv)
 		if len(g.Diagnostics) != 0 {
@@ -464,6 +486,245 @@ func TestAuthorizer(t *testing.T) {
 			if authorize(g, a.user, groups(a.groups), a.req) {
 				t.Errorf("case %d: incorrectly passed user=%q groups=%q %s", i, a.user, a.groups, reqString(a.req))
 			}
+		}
+	}
+}
+
+// TestResourceNamesNeverAllowUnnamed: the authorizer asks a top-level
+// create (a POST to the collection) and a deletecollection without a name,
+// so a rule with resourceNames never allows them, whatever its verbs; the
+// named requests it does allow include the create a server-side apply
+// asks before creating the named object.
+func TestResourceNamesNeverAllowUnnamed(t *testing.T) {
+	// gatekeeper's rule for its own webhook configuration.
+	const vwc = "validatingwebhookconfigurations"
+	const arg = "admissionregistration.k8s.io"
+	gatekeeper := rule("create,delete,get,list,patch,update,watch", arg, vwc, "gatekeeper-validating-webhook-configuration", "-")
+	named := func(verb, group, resource, sub, name string) Request {
+		return Request{Verb: verb, ResourceRequest: true, APIGroup: group, Resource: resource, Subresource: sub, Name: name, Namespace: "ns"}
+	}
+	for _, tc := range []struct {
+		name string
+		rule rbacv1.PolicyRule
+		req  Request
+		want bool
+	}{
+		{"POST create of a webhook configuration", gatekeeper, named("create", arg, vwc, "", ""), false},
+		{"deletecollection", gatekeeper, named("deletecollection", arg, vwc, "", ""), false},
+		{"list without a name selector", gatekeeper, named("list", arg, vwc, "", ""), false},
+		{"list with fieldSelector metadata.name", gatekeeper, named("list", arg, vwc, "", "gatekeeper-validating-webhook-configuration"), true},
+		{"get the named object", gatekeeper, named("get", arg, vwc, "", "gatekeeper-validating-webhook-configuration"), true},
+		{"update another object", gatekeeper, named("update", arg, vwc, "", "other"), false},
+		// Server-side apply of a missing object asks patch, then create,
+		// of its name: the rule lets gatekeeper create that one object.
+		{"server-side apply: patch of the name", gatekeeper, named("patch", arg, vwc, "", "gatekeeper-validating-webhook-configuration"), true},
+		{"server-side apply: create of the name", gatekeeper, named("create", arg, vwc, "", "gatekeeper-validating-webhook-configuration"), true},
+		{"server-side apply: create of another name", gatekeeper, named("create", arg, vwc, "", "evil"), false},
+		{"star verb: create", rule("*", "", "secrets", "a,b", "-"), named("create", "", "secrets", "", ""), false},
+		{"star verb: deletecollection", rule("*", "", "secrets", "a,b", "-"), named("deletecollection", "", "secrets", "", ""), false},
+		{"star verb: delete of a listed name", rule("*", "", "secrets", "a,b", "-"), named("delete", "", "secrets", "", "b"), true},
+		{"star resource: create", rule("create", "*", "*", "a", "-"), named("create", "apps", "deployments", "", ""), false},
+		// A subresource create is asked with the parent's name.
+		{"token for a listed ServiceAccount", rule("create", "", "serviceaccounts/token", "builder", "-"), named("create", "", "serviceaccounts", "token", "builder"), true},
+		{"token for another ServiceAccount", rule("create", "", "serviceaccounts/token", "builder", "-"), named("create", "", "serviceaccounts", "token", "admin"), false},
+		{"exec into a listed pod", rule("create", "", "pods/exec", "debug", "-"), named("create", "", "pods", "exec", "debug"), true},
+		// Kubernetes compares names literally: "" in the list matches the
+		// empty name, so this rule does allow POST create.
+		{`resourceNames [""] allows the unnamed create`, rule("create", "", "configmaps", "", "-"), named("create", "", "configmaps", "", ""), true},
+		{"no resourceNames: create", rule("create", "", "configmaps", "-", "-"), named("create", "", "configmaps", "", ""), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RuleAllows(&tc.rule, &tc.req); got != tc.want {
+				t.Errorf("RuleAllows(%v, %s) = %v, want %v", tc.rule, reqString(tc.req), got, tc.want)
+			}
+		})
+	}
+	if len(rule("create", "", "configmaps", "", "-").ResourceNames) != 1 {
+		t.Fatal(`rule helper: "" must be one empty name`)
+	}
+}
+
+func TestUnnamed(t *testing.T) {
+	for _, tc := range []struct {
+		verb, sub string
+		want      bool
+	}{
+		{"create", "", true},
+		{"deletecollection", "", true},
+		{"create", "token", false},
+		{"create", "exec", false},
+		{"create", "eviction", false},
+		{"get", "", false},
+		{"list", "", false}, // named by a metadata.name fieldSelector
+		{"delete", "", false},
+		{"patch", "", false},
+		{"*", "", false},
+	} {
+		if got := Unnamed(tc.verb, tc.sub); got != tc.want {
+			t.Errorf("Unnamed(%q, %q) = %v, want %v", tc.verb, tc.sub, got, tc.want)
+		}
+	}
+}
+
+func TestCreateOnUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		group, resource string
+		want            bool
+	}{
+		{"", "services", true},
+		{"", "endpoints", true},
+		{"", "events", true},
+		{"events.k8s.io", "events", true},
+		{"coordination.k8s.io", "leases", true},
+		{"rbac.authorization.k8s.io", "clusterrolebindings", true},
+		{"node.k8s.io", "runtimeclasses", true},
+		{"", "pods", false},
+		{"", "secrets", false},
+		{"", "configmaps", false},
+		{"apps", "deployments", false},
+		{"admissionregistration.k8s.io", "validatingwebhookconfigurations", false},
+		{"apiextensions.k8s.io", "customresourcedefinitions", false},
+		{"rbac.authorization.k8s.io", "services", false},
+	} {
+		if got := CreateOnUpdate(tc.group, tc.resource); got != tc.want {
+			t.Errorf("CreateOnUpdate(%q, %q) = %v, want %v", tc.group, tc.resource, got, tc.want)
+		}
+	}
+}
+
+// rulesFor lists the rules that apply to a user in a namespace ("" for
+// cluster scope): the RuleResolver's RulesFor, from the graph's grants.
+func rulesFor(g *Graph, user string, groups []string, namespace string) []string {
+	var out []string
+	for _, gr := range g.Grants {
+		if gr.Subject.AppliesTo(user, groups) && (gr.Scope == "" || gr.Scope == namespace) {
+			out = append(out, ruleString(gr.Rule))
+		}
+	}
+	return out
+}
+
+// TestRulesFor ports TestDefaultRuleResolver from kubernetes/kubernetes
+// pkg/registry/rbac/validation/rule_test.go: which rules apply to a user
+// in a namespace.
+func TestRulesFor(t *testing.T) {
+	readPods := rule("GET,WATCH", "v1", "pods", "-", "-")
+	readServices := rule("GET,WATCH", "v1", "services", "-", "-")
+	writeNodes := rule("PUT,CREATE,UPDATE", "v1", "nodes", "-", "-")
+	admin := rule("*", "*", "*", "-", "-")
+	inv := &Inventory{
+		Roles: []*Role{
+			{Ref: Ref{Kind: KindRole, Name: "readthings", Namespace: "namespace1"}, Rules: []Rule{{PolicyRule: readPods}, {PolicyRule: readServices, Index: 1}}},
+			{Ref: Ref{Kind: KindClusterRole, Name: "cluster-admin"}, Rules: []Rule{{PolicyRule: admin}}},
+			{Ref: Ref{Kind: KindClusterRole, Name: "write-nodes"}, Rules: []Rule{{PolicyRule: writeNodes}}},
+		},
+		Bindings: []*Binding{
+			{Ref: Ref{Kind: KindRoleBinding, Name: "rb", Namespace: "namespace1"}, RoleRef: rbacv1.RoleRef{Kind: KindRole, Name: "readthings"},
+				Subjects: []Subject{{Ref: Ref{Kind: KindUser, Name: "foobar"}}, {Ref: Ref{Kind: KindGroup, Name: "group1"}}}},
+			{Ref: Ref{Kind: KindClusterRoleBinding, Name: "crb"}, RoleRef: rbacv1.RoleRef{Kind: KindClusterRole, Name: "cluster-admin"},
+				Subjects: []Subject{{Ref: Ref{Kind: KindUser, Name: "admin"}}, {Ref: Ref{Kind: KindGroup, Name: "admin"}}}},
+		},
+	}
+	g := Resolve(inv)
+	for _, tc := range []struct {
+		name      string
+		user      string
+		groups    []string
+		namespace string
+		want      []string
+	}{
+		{"namespaced role in its namespace", "foobar", nil, "namespace1", []string{ruleString(readPods), ruleString(readServices)}},
+		{"namespaced role in another namespace", "foobar", nil, "namespace2", nil},
+		{"cluster scope: cluster rules only", "foobar", []string{"admin"}, "", []string{ruleString(admin)}},
+		{"nobody", "", nil, "", nil},
+		// Beyond the upstream table: group membership in the namespace.
+		{"group member in the namespace", "x", []string{"group1"}, "namespace1", []string{ruleString(readPods), ruleString(readServices)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rulesFor(g, tc.user, tc.groups, tc.namespace)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("rules = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// The upstream rules use upper-case verbs and group "v1": they match
+	// nothing a real request asks.
+	if authorize(g, "foobar", nil, Request{Verb: "get", ResourceRequest: true, Resource: "pods", Namespace: "namespace1"}) {
+		t.Error(`verbs are case-sensitive: "GET" allowed get`)
+	}
+}
+
+// TestAllowedSubjects ports TestSubjectLocator from kubernetes/kubernetes
+// plugin/pkg/auth/authorizer/rbac/subject_locator_test.go (without the
+// super user and system:masters, which are not RBAC): the subjects whose
+// grants allow a request.
+func TestAllowedSubjects(t *testing.T) {
+	crole := func(name string, rules ...rbacv1.PolicyRule) *Role {
+		r := &Role{Ref: Ref{Kind: KindClusterRole, Name: name}}
+		for i, pr := range rules {
+			r.Rules = append(r.Rules, Rule{PolicyRule: pr, Index: i})
+		}
+		return r
+	}
+	role := func(ns, name string, rules ...rbacv1.PolicyRule) *Role {
+		r := crole(name, rules...)
+		r.Ref = Ref{Kind: KindRole, Name: name, Namespace: ns}
+		return r
+	}
+	subjects := []Subject{{Ref: Ref{Kind: KindUser, Name: "admin"}}, {Ref: Ref{Kind: KindGroup, Name: "admins"}}}
+	super := []Subject{{Ref: Ref{Kind: KindUser, Name: "super-admin"}}, {Ref: Ref{Kind: KindGroup, Name: "super-admins"}}}
+	crb := &Binding{Ref: Ref{Kind: KindClusterRoleBinding, Name: "crb"}, RoleRef: rbacv1.RoleRef{Kind: KindClusterRole, Name: "admin"}, Subjects: super}
+	allowed := func(g *Graph, req Request) []string {
+		var out []string
+		for _, gr := range g.Grants {
+			if gr.Allows(&req) && !slices.Contains(out, gr.Subject.Ref.String()) {
+				out = append(out, gr.Subject.Ref.String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	res := func(verb, ns string) Request {
+		return Request{Verb: verb, ResourceRequest: true, Resource: "Pods", Namespace: ns}
+	}
+	superNames := []string{"Group/super-admins", "User/super-admin"}
+	all := []string{"Group/admins", "Group/super-admins", "User/admin", "User/super-admin"}
+
+	// "no super user, star matches star"
+	g := Resolve(&Inventory{
+		Roles: []*Role{crole("admin", rule("*", "*", "*", "-", "*"))},
+		Bindings: []*Binding{crb, {Ref: Ref{Kind: KindRoleBinding, Name: "rb", Namespace: "ns1"},
+			RoleRef: rbacv1.RoleRef{Kind: KindClusterRole, Name: "admin"}, Subjects: subjects}},
+	})
+	for _, tc := range []struct {
+		req  Request
+		want []string
+	}{
+		{res("get", "ns1"), all},
+		{res("*", "*"), superNames}, // a cluster role matches star in namespace
+		{res("*", ""), superNames},  // empty namespace
+	} {
+		if got := allowed(g, tc.req); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("star: %s: subjects %v, want %v", reqString(tc.req), got, tc.want)
+		}
+	}
+
+	// "super user, local roles work"
+	g = Resolve(&Inventory{
+		Roles: []*Role{crole("admin", rule("*", "*", "*", "-", "*")), role("ns1", "admin", rule("get", "*", "Pods", "-", "*"))},
+		Bindings: []*Binding{crb, {Ref: Ref{Kind: KindRoleBinding, Name: "rb", Namespace: "ns1"},
+			RoleRef: rbacv1.RoleRef{Kind: KindRole, Name: "admin"}, Subjects: subjects}},
+	})
+	for _, tc := range []struct {
+		req  Request
+		want []string
+	}{
+		{res("get", "ns1"), all},
+		{res("create", "ns1"), superNames}, // verb matches correctly
+		{res("get", "ns2"), superNames},    // binding only works in its namespace
+	} {
+		if got := allowed(g, tc.req); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("local: %s: subjects %v, want %v", reqString(tc.req), got, tc.want)
 		}
 	}
 }
