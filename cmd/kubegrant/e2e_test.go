@@ -43,7 +43,12 @@ import (
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-func TestMain(m *testing.M) { os.Exit(kastest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(asCLI) == "1" {
+		main() // the test binary is kubegrant for scripts under test (action_test.go)
+	}
+	os.Exit(kastest.Main(m))
+}
 
 // scenario holds the audit IDs and secrets the scenario produced.
 type scenario struct {
