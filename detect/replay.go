@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -92,6 +93,9 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	if err != nil {
 		return nil, err
 	}
+	if len(stats.Rejected) > 0 {
+		return nil, rejectedError(stats)
+	}
 	res.Stats = stats
 	res.Diagnostics = append(slices.Clone(stats.Diagnostics), r.diags...)
 	r.finish()
@@ -103,6 +107,23 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 		}
 	}
 	return res, nil
+}
+
+// rejectedError reports the audit logs none of whose records could be
+// read, with the first diagnostic of each: nothing was replayed from them.
+func rejectedError(st audit.Stats) error {
+	var errs []error
+	for _, f := range st.Rejected {
+		msg := fmt.Sprintf("audit log %s: no record is a readable audit event", f)
+		for _, d := range st.Diagnostics {
+			if d.Location.File == f {
+				msg += " (" + d.Message + ")"
+				break
+			}
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return errors.Join(errs...)
 }
 
 // tracked is a static finding the replay watches, with its usage so far.
@@ -121,9 +142,9 @@ type replayer struct {
 	// their grant's subject covers (ServiceAccounts by their user name).
 	byUser  map[string][]*tracked
 	byGroup map[string][]*tracked
-	// byReason indexes binding-level findings (no single grant: a binding
-	// to system:anonymous, say) by the binding and subject a reason
-	// annotation names.
+	// byReason indexes tracked findings by the bindings and subjects of
+	// their grants (binding-level findings, which have no grant, by their
+	// binding and subject): what a reason annotation names.
 	byReason map[reasonKey][]*tracked
 	all      []*tracked
 	// bindingGrants indexes every grant of the model by binding, to check
@@ -165,19 +186,28 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 		}
 		t := &tracked{finding: f, patterns: patterns[f.RuleID]}
 		r.all = append(r.all, t)
-		// A static finding is about one identity: every grant has the
-		// same subject.
-		s := f.Grants[0].Subject
-		switch s.Kind {
-		case scanner.KindUser:
-			r.byUser[s.Name] = append(r.byUser[s.Name], t)
-		case scanner.KindServiceAccount:
-			if s.Namespace != "" {
-				u := scanner.ServiceAccountUsername(s.Namespace, s.Name)
-				r.byUser[u] = append(r.byUser[u], t)
+		subjects := map[scanner.Ref]bool{}
+		keys := map[reasonKey]bool{}
+		for _, gr := range f.Grants {
+			if k := (reasonKey{binding: gr.Binding, subject: gr.Subject.Ref}); !keys[k] {
+				keys[k] = true
+				r.byReason[k] = append(r.byReason[k], t)
 			}
-		case scanner.KindGroup:
-			r.byGroup[s.Name] = append(r.byGroup[s.Name], t)
+			if subjects[gr.Subject.Ref] {
+				continue
+			}
+			subjects[gr.Subject.Ref] = true
+			switch s := gr.Subject; s.Kind {
+			case scanner.KindUser:
+				r.byUser[s.Name] = append(r.byUser[s.Name], t)
+			case scanner.KindServiceAccount:
+				if s.Namespace != "" {
+					u := scanner.ServiceAccountUsername(s.Namespace, s.Name)
+					r.byUser[u] = append(r.byUser[u], t)
+				}
+			case scanner.KindGroup:
+				r.byGroup[s.Name] = append(r.byGroup[s.Name], t)
+			}
 		}
 	}
 	for i := range g.Grants {
@@ -305,6 +335,18 @@ func authorizedByRBAC(e *audit.Event, groups []string) bool {
 	return !slices.Contains(groups, "system:masters") && !slices.Contains(groups, "system:nodes")
 }
 
+// observe credits one request to the tracked findings it exercises.
+//
+// When the reason annotation names the RBAC binding that allowed the
+// request, only that binding's grants to the subject it names are
+// credited: the apiserver said which one it used, and other bindings that
+// would also have allowed it were not exercised. This also attributes
+// requests whose groups the log does not record (GKE) through the group
+// the reason names. Without a reason (old logs), every finding whose
+// subject covers the identity and whose grant allows the request is
+// credited. The checks the apiserver makes without logging a reason
+// (impersonation, escalate on role writes, bind on binding writes) are
+// always matched by identity.
 func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 	clear(r.seenTracked)
 	if e.Impersonated != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
@@ -315,13 +357,36 @@ func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 		return
 	}
 	req := e.Attrs
+	res.usage.record(user, &req)
 	if reason, ok := r.crossCheck(e, &req, res); ok {
-		for _, t := range r.byReason[reasonKey{binding: reason.Binding, subject: reason.Subject}] {
-			r.hit(t, e)
+		k := reasonKey{binding: reason.Binding, subject: reason.Subject}
+		for _, t := range r.byReason[k] {
+			if r.exercisedVia(t, k, &req) {
+				r.hit(t, e)
+			}
+		}
+	} else {
+		r.hitMatching(e, user, groups, []scanner.Request{req})
+	}
+	if d := derived(e, req); len(d) > 0 {
+		r.hitMatching(e, user, groups, d)
+	}
+}
+
+// exercisedVia reports whether the request, allowed through binding and
+// subject k, exercises t: a grant of t through k allows it and t's rule
+// counts it. A binding-level finding (no grants) is exercised by any
+// request its binding allowed.
+func (r *replayer) exercisedVia(t *tracked, k reasonKey, req *scanner.Request) bool {
+	if len(t.finding.Grants) == 0 {
+		return true
+	}
+	for _, g := range t.finding.Grants {
+		if g.Binding == k.binding && g.Subject.Ref == k.subject && g.Allows(req) {
+			return r.counts(t, req)
 		}
 	}
-	res.usage.record(user, &req)
-	r.hitMatching(e, user, groups, append([]scanner.Request{req}, derived(e, req)...))
+	return false
 }
 
 // impersonationDenied: the apiserver answers a refused impersonation with a
@@ -330,7 +395,7 @@ func impersonationDenied(e *audit.Event) bool {
 	return e.Code == 403 && !e.Annotated
 }
 
-// matches: the grant allows the request and the finding's rule counts it.
+// matches: a grant allows the request and the finding's rule counts it.
 func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
 	allowed := false
 	for _, g := range t.finding.Grants {
@@ -339,9 +404,12 @@ func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
 			break
 		}
 	}
-	if !allowed {
-		return false
-	}
+	return allowed && r.counts(t, req)
+}
+
+// counts reports whether the finding's rule counts the request as use
+// (its ExercisedBy patterns; every request when it has none).
+func (r *replayer) counts(t *tracked, req *scanner.Request) bool {
 	if len(t.patterns) == 0 {
 		return true
 	}

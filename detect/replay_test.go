@@ -73,6 +73,12 @@ func TestReplayExercised(t *testing.T) {
 	node := map[string]any{"username": "system:node:n1", "groups": []string{"system:nodes", "system:authenticated"}}
 	masters := map[string]any{"username": "admin", "groups": []string{"system:masters", "system:authenticated"}}
 	noReason := map[string]any{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": ""}
+	reason := func(r string) map[string]any {
+		return map[string]any{"annotations": map[string]any{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "RBAC: allowed by " + r}}
+	}
+	viaDev := reason(`ClusterRoleBinding "b" of ClusterRole "r" to Group "dev"`)
+	noGroups := reason(`ClusterRoleBinding "b" of ClusterRole "r" to Group "dev"`)
+	noGroups["user"] = map[string]any{"username": "alice"}
 	for _, tc := range []struct {
 		name        string
 		subject     scanner.Ref
@@ -83,7 +89,12 @@ func TestReplayExercised(t *testing.T) {
 		want        int
 	}{
 		{name: "allowed get by the user", subject: alice, rule: secretsRead, exercisedBy: getSecrets, events: []string{event(nil)}, want: 1},
-		{name: "through group membership", subject: dev, rule: secretsRead, events: []string{event(nil)}, want: 1},
+		{name: "through group membership", subject: dev, rule: secretsRead, events: []string{event(viaDev)}, want: 1},
+		{name: "the reason names another binding", subject: alice, rule: secretsRead,
+			events: []string{event(reason(`ClusterRoleBinding "b2" of ClusterRole "r" to User "alice"`))}, want: 0},
+		{name: "the reason names the group, not the user", subject: alice, rule: secretsRead, events: []string{event(viaDev)}, want: 0},
+		{name: "groups not logged (GKE): the reason names the group", subject: dev, rule: secretsRead, events: []string{event(noGroups)}, want: 1},
+		{name: "no annotations (old log): matched by identity", subject: dev, rule: secretsRead, events: []string{event(map[string]any{"annotations": nil})}, want: 1},
 		{name: "list does not exercise a get finding", subject: alice, rule: secretsRead, exercisedBy: getSecrets,
 			events: []string{event(map[string]any{"verb": "list"})}, want: 0},
 		{name: "forbidden attempt", subject: alice, rule: secretsRead, events: []string{event(map[string]any{
@@ -93,7 +104,8 @@ func TestReplayExercised(t *testing.T) {
 		{name: "system:masters is never RBAC", subject: scanner.Ref{Kind: scanner.KindGroup, Name: "system:masters"}, rule: secretsRead,
 			events: []string{event(map[string]any{"user": masters, "annotations": noReason})}, want: 0},
 		{name: "out of the RoleBinding's namespace", subject: alice, scope: "other", rule: secretsRead, events: []string{event(nil)}, want: 0},
-		{name: "in the RoleBinding's namespace", subject: alice, scope: "ns", rule: secretsRead, events: []string{event(nil)}, want: 1},
+		{name: "in the RoleBinding's namespace", subject: alice, scope: "ns", rule: secretsRead,
+			events: []string{event(reason(`RoleBinding "b/ns" of ClusterRole "r" to User "alice"`))}, want: 1},
 		{name: "stage duplicates count once", subject: alice, rule: secretsRead, events: []string{
 			event(map[string]any{"stage": "RequestReceived", "annotations": nil}), event(nil)}, want: 1},
 		{name: "impersonated request uses the impersonated identity", subject: alice, rule: secretsRead, events: []string{event(map[string]any{
@@ -167,5 +179,34 @@ func TestReplayMismatch(t *testing.T) {
 	}
 	if res.Attributed != 1 || res.Mismatches != 1 || len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].Message, "audit.log:1") {
 		t.Errorf("attributed=%d mismatches=%d diagnostics=%v", res.Attributed, res.Mismatches, res.Diagnostics)
+	}
+}
+
+// TestReplayAuditOnly: without scanned RBAC there is nothing for a reason
+// to disagree with, so no mismatch is reported.
+func TestReplayAuditOnly(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(log, []byte(event(nil)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Replay(context.Background(), []string{log}, &scanner.Graph{}, nil, nil, ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mismatches != 0 || len(res.Diagnostics) != 0 {
+		t.Errorf("mismatches=%d diagnostics=%v", res.Mismatches, res.Diagnostics)
+	}
+}
+
+// TestReplayRejectedLog: a log none of whose lines is an audit event is an
+// error, not an empty run.
+func TestReplayRejectedLog(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(log, []byte("<html>not a log</html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Replay(context.Background(), []string{log}, &scanner.Graph{}, nil, nil, ReplayOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no record is a readable audit event") {
+		t.Errorf("err = %v", err)
 	}
 }

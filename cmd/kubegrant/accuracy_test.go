@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kubegrant/kubegrant/detect/audit"
 )
 
 // categoryRules maps gen.py's risk categories to the rules that implement
@@ -47,6 +49,74 @@ type truthGrant struct {
 	EffectiveCategories []string  `json:"effectiveCategories"`
 	Exercised           *bool     `json:"exercised"`
 	ExercisedCategories []string  `json:"exercisedCategories"`
+}
+
+// byIdentity are the categories exercised through checks the apiserver
+// makes without logging a reason (impersonation, escalate on role writes,
+// bind on binding writes): kubegrant matches them by identity.
+var byIdentity = []string{"impersonate", "escalate", "bind"}
+
+// reasonCategories reads the audit log and lists, per binding and subject
+// that a reason annotation names, the risk categories of the requests it
+// allowed (gen.py's classify).
+func reasonCategories(t *testing.T, log string) map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]bool{}
+	_, err := audit.Stream(context.Background(), []string{log}, audit.StreamOptions{}, func(e *audit.Event) error {
+		if e.RBAC == nil || !e.Allowed() {
+			return nil
+		}
+		cat := ""
+		o := e.Object
+		switch {
+		case o.Group != "":
+		case o.Resource == "secrets" && o.Subresource == "" && (e.Verb == "get" || e.Verb == "list" || e.Verb == "watch"):
+			cat = "secrets-read"
+		case o.Resource == "serviceaccounts" && o.Subresource == "token" && e.Verb == "create":
+			cat = "sa-token"
+		case o.Resource == "pods" && (o.Subresource == "exec" || o.Subresource == "attach") && (e.Verb == "create" || e.Verb == "get"):
+			cat = "pods-exec"
+		case o.Resource == "nodes" && o.Subresource == "proxy":
+			cat = "nodes-proxy"
+		}
+		k := reasonKey(e.RBAC.Binding.Kind, e.RBAC.Binding.Namespace, e.RBAC.Binding.Name, e.RBAC.Subject.Kind, e.RBAC.Subject.Namespace, e.RBAC.Subject.Name)
+		if out[k] == nil {
+			out[k] = map[string]bool{}
+		}
+		out[k][cat] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func reasonKey(parts ...string) string { return strings.Join(parts, "|") }
+
+// exercisedByReason is the truth kubegrant follows: gen.py credits every
+// grant that would allow a request, but the apiserver names the one binding
+// it used and only that binding is credited. A category checked without a
+// reason is exercised as gen.py says; any other needs a request of that
+// category whose reason names the grant's binding and subject; a wildcard
+// rule is exercised when one of its other categories is.
+func exercisedByReason(g truthGrant, cat string, named map[string]map[string]bool) bool {
+	if !slices.Contains(g.ExercisedCategories, cat) {
+		return false
+	}
+	if slices.Contains(byIdentity, cat) {
+		return true
+	}
+	cats := named[reasonKey(g.Binding.Kind, g.Binding.Namespace, g.Binding.Name, g.Subject.Kind, g.Subject.Namespace, g.Subject.Name)]
+	if cat != "wildcard" {
+		return cats[cat]
+	}
+	for _, c := range g.ExercisedCategories {
+		if c != "wildcard" && (slices.Contains(byIdentity, c) || cats[c]) {
+			return true
+		}
+	}
+	return len(cats) > 0
 }
 
 type reportFinding struct {
@@ -130,7 +200,9 @@ func loadTruth(t *testing.T, dir string) []truthGrant {
 // TestAccuracyGenerated compares kubegrant with gen.py's ground truth: every
 // risky (binding, subject, rule) of the eight categories must be found (static
 // recall 1.0), and whether each category was exercised must agree exactly with
-// the audit log's truth (precision and recall 1.0), traps included.
+// the audit log's truth (precision and recall 1.0), traps included. The
+// truth credits a request to the binding its reason annotation names
+// (exercisedByReason), as the replay does.
 func TestAccuracyGenerated(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates data with gen.py")
@@ -151,14 +223,14 @@ func TestAccuracyGenerated(t *testing.T) {
 				dir = generate(t, "--scale", scale)
 			}
 			truth := loadTruth(t, dir)
-			findings := scanJSON(t, filepath.Join(dir, "manifests", "all.yaml"),
-				"--audit-log", filepath.Join(dir, "audit", "audit.log"))
-			checkAccuracy(t, truth, findings)
+			log := filepath.Join(dir, "audit", "audit.log")
+			findings := scanJSON(t, filepath.Join(dir, "manifests", "all.yaml"), "--audit-log", log)
+			checkAccuracy(t, truth, findings, reasonCategories(t, log))
 		})
 	}
 }
 
-func checkAccuracy(t *testing.T, truth []truthGrant, findings []reportFinding) {
+func checkAccuracy(t *testing.T, truth []truthGrant, findings []reportFinding, named map[string]map[string]bool) {
 	t.Helper()
 	// exercised[key][category] is kubegrant's answer: a category is exercised
 	// when any of its rules' findings on that grant is.
@@ -187,7 +259,7 @@ func checkAccuracy(t *testing.T, truth []truthGrant, findings []reportFinding) {
 				}
 				continue
 			}
-			want := slices.Contains(g.ExercisedCategories, cat)
+			want := exercisedByReason(g, cat, named)
 			switch {
 			case got && want:
 				tp++

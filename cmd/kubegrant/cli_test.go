@@ -75,6 +75,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "fail-on none", args: []string{"scan", manifests, "--fail-on", "none"}, code: 0, stdoutHas: "CRITICAL"},
 		{name: "benign stdin", stdin: benign, args: []string{"scan", "-"}, code: 0},
 		{name: "only bad input", stdin: "kind: Role\nmetadata: {name: [\n", args: []string{"scan", "-"}, code: 1, stderrHas: "<stdin>:"},
+		{name: "audit log that is not one", stdin: "<html>502 Bad Gateway</html>\n", args: []string{"scan", "--audit-log", "-"}, code: 1,
+			stderrHas: "audit log -: no record is a readable audit event"},
 		{name: "rules", args: []string{"rules"}, code: 0, stdoutHas: "KG011"},
 		{name: "rules markdown", args: []string{"rules", "--format", "markdown"}, code: 0, stdoutHas: "| [KG011](#kg011)"},
 	} {

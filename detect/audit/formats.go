@@ -21,8 +21,13 @@ package audit
 //     {"records":[...]} (Event Hubs). Other categories are counted as
 //     Skipped.
 //   - GKE, Cloud Logging entries whose protoPayload is an AuditLog of
-//     service k8s.io (see gkeEvent for the mapping and its limits). Entries
-//     of other services are counted as Skipped.
+//     service k8s.io (see gke for the mapping and its limits). Entries of
+//     other services are counted as Skipped.
+//   - CloudWatch Logs Insights exports: records whose "@message" holds the
+//     event JSON.
+//   - Elastic: ECS documents of the Kubernetes integration, the event (or
+//     GKE entry) under kubernetes.audit with annotation keys written
+//     authorization_k8s_io/decision; Elasticsearch hits ({"_source": …}).
 //
 // Every record ends up as exactly one of: a delivered event, a duplicate, a
 // partial stage, a skipped record, or an error diagnostic.
@@ -67,8 +72,16 @@ type record struct {
 	Labels       map[string]string `json:"labels"`
 	Operation    *gkeOperation     `json:"operation"`
 
-	// EKS CloudWatch Logs.
-	Message json.RawMessage `json:"message"`
+	// EKS CloudWatch Logs (and Logs Insights exports: @message).
+	Message   json.RawMessage `json:"message"`
+	AtMessage json.RawMessage `json:"@message"`
+
+	// Elastic: ECS documents hold the event under kubernetes.audit;
+	// Elasticsearch exports wrap documents in _source.
+	Kubernetes *struct {
+		Audit json.RawMessage `json:"audit"`
+	} `json:"kubernetes"`
+	ESSource json.RawMessage `json:"_source"`
 
 	// AKS diagnostic records.
 	Category   string          `json:"category"`
@@ -167,10 +180,17 @@ func (s *streamer) record(data []byte, line, depth int) error {
 		return nil
 	}
 	switch {
+	case rec.ESSource != nil && rec.RawEvent.Verb == "":
+		return s.record(rec.ESSource, line, depth+1)
+	case rec.Kubernetes != nil && len(rec.Kubernetes.Audit) > 0 && rec.RawEvent.Verb == "":
+		return s.record(rec.Kubernetes.Audit, line, depth+1)
 	case rec.ProtoPayload != nil:
 		return s.gke(line)
-	case rec.Message != nil && rec.RawEvent.Verb == "":
+	case (rec.Message != nil || rec.AtMessage != nil) && rec.RawEvent.Verb == "":
 		msg := rec.Message
+		if msg == nil {
+			msg = rec.AtMessage
+		}
 		if msg[0] == '"' {
 			var str string
 			if err := json.Unmarshal(msg, &str); err != nil {
@@ -307,7 +327,8 @@ type gkePayload struct {
 	MethodName         string `json:"methodName"`
 	ResourceName       string `json:"resourceName"`
 	AuthenticationInfo struct {
-		PrincipalEmail string `json:"principalEmail"`
+		PrincipalEmail    string `json:"principalEmail"`
+		AuthoritySelector string `json:"authoritySelector"`
 	} `json:"authenticationInfo"`
 	AuthorizationInfo []struct {
 		Granted bool `json:"granted"`
@@ -335,8 +356,11 @@ type gkePayload struct {
 //     RequestInfo rules ("core" is the group ""); a resourceName without a
 //     group/version is a non-resource path. requestURI is rebuilt from it
 //     (without query: a list's fieldSelector is not recorded).
-//   - user: authenticationInfo.principalEmail. GKE does not record groups,
-//     uid, extra or the impersonated user, so they stay empty.
+//   - user: authenticationInfo.principalEmail; impersonatedUser:
+//     authenticationInfo.authoritySelector (the Impersonate-User header).
+//     An entry with an authoritySelector and no principalEmail is the
+//     selected identity's own. GKE does not record groups, uid or extra, so
+//     they stay empty: the reason annotation attributes the request.
 //   - sourceIPs, userAgent: requestMetadata.callerIp and
 //     callerSuppliedUserAgent.
 //   - annotations: the entry's labels under *.k8s.io/ and kubernetes.io/
@@ -360,7 +384,9 @@ func (s *streamer) gke(line int) error {
 		return nil
 	}
 	ev := &s.raw
-	*ev = RawEvent{Level: "Metadata"}
+	// Elastic keeps a GKE entry's labels as annotations.
+	annotations := ev.Annotations
+	*ev = RawEvent{Level: "Metadata", Annotations: annotations}
 	if rec.Operation != nil {
 		ev.AuditID = rec.Operation.ID
 		switch {
@@ -377,6 +403,13 @@ func (s *streamer) gke(line int) error {
 		ev.Verb = p.MethodName[i+1:]
 	}
 	ev.User.Username = p.AuthenticationInfo.PrincipalEmail
+	if sel := p.AuthenticationInfo.AuthoritySelector; sel != "" {
+		if ev.User.Username == "" {
+			ev.User.Username = sel
+		} else if sel != ev.User.Username {
+			ev.ImpersonatedUser = &RawUser{Username: sel}
+		}
+	}
 	if p.RequestMetadata.CallerIP != "" {
 		ev.SourceIPs = []string{p.RequestMetadata.CallerIP}
 	}
@@ -414,7 +447,7 @@ func (s *streamer) gke(line int) error {
 	ev.StageTimestamp = rec.Timestamp.Time
 	switch {
 	case ev.Verb == "" || ev.User.Username == "":
-		s.recordError(line, "GKE audit entry has no methodName verb or no principalEmail")
+		s.recordError(line, "GKE audit entry has no methodName verb or no principal (principalEmail, authoritySelector)")
 		return nil
 	}
 	return s.deliver(ev, line)

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/kubegrant/kubegrant/scanner"
@@ -105,9 +106,9 @@ func normalize(r *RawEvent, src scanner.Source, e *Event, reasons *reasonCache) 
 	var decision string
 	var hasDecision bool
 	if r.Annotations != nil {
-		decision, hasDecision = r.Annotations[AnnotationDecision]
-		e.Reason = r.Annotations[AnnotationReason]
-		e.IssuedCredentialID = r.Annotations[AnnotationIssuedCredential]
+		decision, hasDecision = annotation(r.Annotations, AnnotationDecision)
+		e.Reason, _ = annotation(r.Annotations, AnnotationReason)
+		e.IssuedCredentialID, _ = annotation(r.Annotations, AnnotationIssuedCredential)
 	}
 	e.Annotated = hasDecision
 	e.Decision = decide(decision, hasDecision, e.Code)
@@ -146,12 +147,39 @@ func decide(annotation string, ok bool, code int) Decision {
 func userOf(u *RawUser) User {
 	out := User{Name: u.Username, UID: u.UID, Groups: u.Groups}
 	if u.Extra != nil {
-		out.PodName = first(u.Extra[ExtraPodName])
-		out.PodUID = first(u.Extra[ExtraPodUID])
-		out.NodeName = first(u.Extra[ExtraNodeName])
-		out.CredentialID = first(u.Extra[ExtraCredentialID])
+		out.PodName = first(extra(u.Extra, ExtraPodName))
+		out.PodUID = first(extra(u.Extra, ExtraPodUID))
+		out.NodeName = first(extra(u.Extra, ExtraNodeName))
+		out.CredentialID = first(extra(u.Extra, ExtraCredentialID))
 	}
 	return out
+}
+
+// annotation looks key up, also as Elastic's ingest pipeline writes it:
+// dots of the prefix replaced by underscores (authorization_k8s_io/reason).
+func annotation(m map[string]string, key string) (string, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	v, ok := m[underscored(key)]
+	return v, ok
+}
+
+func extra(m map[string][]string, key string) []string {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	return m[underscored(key)]
+}
+
+// underscored is key with the dots before its slash replaced by
+// underscores.
+func underscored(key string) string {
+	prefix, rest, ok := strings.Cut(key, "/")
+	if !ok {
+		return key
+	}
+	return strings.ReplaceAll(prefix, ".", "_") + "/" + rest
 }
 
 func first(v []string) string {

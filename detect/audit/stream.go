@@ -76,6 +76,10 @@ type Stats struct {
 	Errors int
 	// Warnings counts warning diagnostics.
 	Warnings int
+	// Rejected are the files (or "-") that held records and none that was
+	// an audit event: every record was malformed. A run over such a file
+	// read nothing and must not pass for a clean one.
+	Rejected []string
 	// First and Last bound the observation window: the earliest and
 	// latest request times of the delivered events.
 	First, Last time.Time
@@ -301,6 +305,12 @@ func (s *streamer) readInput(in input) error {
 		defer f.Close()
 		r = f
 	}
+	records, errs := s.stats.Records, s.stats.Errors
+	defer func() {
+		if n := s.stats.Records - records; n > 0 && s.stats.Errors-errs >= n {
+			s.stats.Rejected = append(s.stats.Rejected, in.name)
+		}
+	}()
 	br := bufio.NewReaderSize(r, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -527,10 +537,10 @@ const (
 )
 
 // admit decides whether ev is the one event of its request to deliver,
-// counting the others. A duplicate is the same auditID at the same stage;
-// a ResponseComplete closes a long-running request delivered at
-// ResponseStarted only when it is the same request (verb and URI): clients
-// may set the audit ID, so two requests can share one.
+// counting the others. A request is its audit ID and its signature (verb
+// and URI): clients may set the audit ID, so two requests can share one,
+// and their stages must not be merged. A duplicate is the same request at
+// the same stage.
 func (s *streamer) admit(ev *RawEvent) (bool, error) {
 	switch ev.Stage {
 	case "":
@@ -547,41 +557,35 @@ func (s *streamer) admit(ev *RawEvent) (bool, error) {
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		sig := signature(ev)
-		st, ok := s.seen.get(ev.AuditID)
-		if ok && st.sig != sig {
-			st = trackState{} // another request with the same audit ID
-		}
+		k := trackKey{id: ev.AuditID, sig: signature(ev)}
+		st := s.seen.get(k)
 		switch {
-		case st.flags&trackStarted != 0:
+		case st&trackStarted != 0:
 			s.stats.Duplicates++
 			return false, nil
-		case st.flags&trackComplete != 0:
+		case st&trackComplete != 0:
 			// Read after its ResponseComplete (files out of order).
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(ev.AuditID, trackState{flags: trackStarted, sig: sig})
+		s.seen.set(k, st|trackStarted)
 		return true, nil
 	case StageResponseComplete:
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		sig := signature(ev)
-		st, ok := s.seen.get(ev.AuditID)
-		if ok && st.sig != sig {
-			st = trackState{} // another request with the same audit ID
-		}
+		k := trackKey{id: ev.AuditID, sig: signature(ev)}
+		st := s.seen.get(k)
 		switch {
-		case st.flags&trackComplete != 0:
+		case st&trackComplete != 0:
 			s.stats.Duplicates++
 			return false, nil
-		case st.flags&trackStarted != 0:
-			s.seen.set(ev.AuditID, trackState{flags: st.flags | trackComplete, sig: sig})
+		case st&trackStarted != 0:
+			s.seen.set(k, st|trackComplete)
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(ev.AuditID, trackState{flags: trackComplete, sig: sig})
+		s.seen.set(k, st|trackComplete)
 		return true, nil
 	default:
 		return false, errUnknownStage
@@ -640,42 +644,38 @@ func (s *streamer) deliver(ev *RawEvent, line int) error {
 	return s.fn(&s.ev)
 }
 
-// trackState is what the stream remembers of a request: the stages seen
-// and its signature.
-type trackState struct {
-	flags uint8
-	sig   uint32
+// trackKey identifies a request: its audit ID and signature.
+type trackKey struct {
+	id  string
+	sig uint32
 }
 
-// tracker is a bounded map of auditID to request state; when full it
-// forgets the oldest auditID, so memory stays bounded on any log.
+// tracker is a bounded map of requests to the stages seen; when full it
+// forgets the oldest request, so memory stays bounded on any log.
 type tracker struct {
-	m     map[string]trackState
-	ring  []string
+	m     map[trackKey]uint8
+	ring  []trackKey
 	next  int
 	limit int
 }
 
 func newTracker(limit int) *tracker {
-	return &tracker{m: make(map[string]trackState, min(limit, 1<<16)), limit: limit}
+	return &tracker{m: make(map[trackKey]uint8, min(limit, 1<<16)), limit: limit}
 }
 
-func (t *tracker) get(id string) (trackState, bool) {
-	st, ok := t.m[id]
-	return st, ok
-}
+func (t *tracker) get(k trackKey) uint8 { return t.m[k] }
 
-func (t *tracker) set(id string, v trackState) {
-	if _, ok := t.m[id]; ok {
-		t.m[id] = v
+func (t *tracker) set(k trackKey, v uint8) {
+	if _, ok := t.m[k]; ok {
+		t.m[k] = v
 		return
 	}
 	if len(t.ring) < t.limit {
-		t.ring = append(t.ring, id)
+		t.ring = append(t.ring, k)
 	} else {
 		delete(t.m, t.ring[t.next])
-		t.ring[t.next] = id
+		t.ring[t.next] = k
 		t.next = (t.next + 1) % t.limit
 	}
-	t.m[id] = v
+	t.m[k] = v
 }

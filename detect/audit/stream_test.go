@@ -97,6 +97,19 @@ func TestStreamFormats(t *testing.T) {
 			{"g1", "ResponseComplete", "get", "dev@example.com", "gke.jsonl:1"},
 			{"g2", "ResponseStarted", "create", "dev@example.com", "gke.jsonl:2"},
 		}, 0, 0},
+		{"insights.json", []got{
+			{"i1", "ResponseComplete", "get", "alice", "insights.json:2"},
+			{"i2", "ResponseComplete", "create", "alice", "insights.json:7"},
+		}, 0, 0},
+		{"elastic-ecs.jsonl", []got{
+			{"e1", "ResponseComplete", "get", "system:serviceaccount:kube-system:elastic-agent", "elastic-ecs.jsonl:1"},
+			{"e2", "ResponseComplete", "get", "kubernetes-admin", "elastic-ecs.jsonl:2"},
+			{"e3", "ResponseComplete", "get", "system:gke-master-healthcheck", "elastic-ecs.jsonl:3"},
+		}, 0, 0},
+		{"gke-impersonation.jsonl", []got{
+			{"p1", "ResponseComplete", "list", "system:serviceaccount:kyma-system:kube-rbac-proxy", "gke-impersonation.jsonl:1"},
+			{"p2", "ResponseComplete", "list", "system:kube-scheduler", "gke-impersonation.jsonl:2"},
+		}, 0, 0},
 		{"v1beta1.jsonl", []got{
 			{"o1", "ResponseComplete", "list", "system:admin", "v1beta1.jsonl:1"},
 			{"o2", "", "get", "system:admin", "v1beta1.jsonl:2"},
@@ -458,4 +471,101 @@ func corpora(t *testing.T) string {
 		t.Skip("corpora not present")
 	}
 	return dir
+}
+
+// TestStreamNormalised checks what the new formats normalise to: Elastic's
+// underscored annotation keys, GKE's authoritySelector, Logs Insights'
+// @message.
+func TestStreamNormalised(t *testing.T) {
+	type norm struct {
+		ID, User, Impersonated string
+		Decision               Decision
+		Annotated              bool
+		Binding                string
+		Code                   int
+	}
+	var got []norm
+	files := []string{"elastic-ecs.jsonl", "gke-impersonation.jsonl", "insights.json"}
+	for _, f := range files {
+		_, err := Stream(context.Background(), []string{filepath.Join("testdata", "formats", f)}, StreamOptions{}, func(e *Event) error {
+			n := norm{ID: e.AuditID, User: e.User.Name, Decision: e.Decision, Annotated: e.Annotated, Code: e.Code}
+			if e.Impersonated != nil {
+				n.Impersonated = e.Impersonated.Name
+			}
+			if e.RBAC != nil {
+				n.Binding = e.RBAC.Binding.String()
+			}
+			got = append(got, n)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []norm{
+		{"e1", "system:serviceaccount:kube-system:elastic-agent", "", Allow, true, "RoleBinding/kube-system/elastic-agent", 200},
+		{"e2", "kubernetes-admin", "", Allow, true, "", 200},
+		{"e3", "system:gke-master-healthcheck", "", Allow, true, "ClusterRoleBinding/system:public-info-viewer", 200},
+		{"p1", "system:serviceaccount:kyma-system:kube-rbac-proxy", "admin@kyma.cx", Allow, true, "ClusterRoleBinding/kyma-admin-binding", 200},
+		{"p2", "system:kube-scheduler", "", Allow, true, "", 200},
+		{"i1", "alice", "", Allow, true, "RoleBinding/apps/reader", 200},
+		{"i2", "alice", "", Forbid, true, "", 403},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("normalised (-want +got):\n%s", diff)
+	}
+}
+
+// TestStreamSharedAuditID: clients may set the audit ID, so two requests
+// can share one; a different request's stages are not merged into the
+// first, while the same request's stages are.
+func TestStreamSharedAuditID(t *testing.T) {
+	ev := func(stage, verb, uri, sub string) string {
+		ref := `{"resource":"pods","namespace":"ns","name":"p","apiVersion":"v1"`
+		if sub != "" {
+			ref += `,"subresource":"` + sub + `"`
+		}
+		return `{"auditID":"same","stage":"` + stage + `","verb":"` + verb + `","requestURI":"` + uri + `","user":{"username":"u"},"objectRef":` + ref + `}}`
+	}
+	lines := []string{
+		ev("ResponseStarted", "create", "/api/v1/namespaces/ns/pods/p/exec?command=sh", "exec"),
+		ev("ResponseComplete", "get", "/api/v1/namespaces/ns/pods/p", ""),
+		ev("ResponseComplete", "create", "/api/v1/namespaces/ns/pods/p/exec?command=sh", "exec"),
+	}
+	var got []string
+	st, err := Stream(context.Background(), []string{"-"}, StreamOptions{Stdin: strings.NewReader(strings.Join(lines, "\n"))}, func(e *Event) error {
+		got = append(got, e.Stage+" "+e.Verb+" "+e.Resource())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The exec's ResponseComplete closes the exec, even after the get.
+	want := []string{"ResponseStarted create pods/exec", "ResponseComplete get pods"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s (stats %+v)", diff, st)
+	}
+	checkAccounting(t, st)
+}
+
+// TestStreamRejected: a file none of whose records is an audit event is
+// listed in Stats.Rejected; a file with one good record is not.
+func TestStreamRejected(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.log")
+	mixed := filepath.Join(dir, "mixed.log")
+	good := `{"auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/healthz","user":{"username":"u"}}`
+	if err := os.WriteFile(bad, []byte("not json\n{\"verb\":1}\n{\"kind\":\"Event\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mixed, []byte("not json\n"+good+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Stream(context.Background(), []string{bad, mixed}, StreamOptions{Root: dir}, func(*Event) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"bad.log"}, st.Rejected); diff != "" {
+		t.Errorf("Rejected (-want +got):\n%s", diff)
+	}
 }
