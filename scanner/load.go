@@ -21,6 +21,9 @@ type Inventory struct {
 	Bindings    []*Binding
 	Objects     []*Object
 	Diagnostics []Diagnostic
+	// Files counts the files (and standard input) read, so that a caller
+	// can tell "nothing there" from "nothing of interest there".
+	Files int
 	// Skipped counts documents that were read but are of no interest
 	// (ConfigMaps, Services, files that are not Kubernetes objects),
 	// so a summary can show that they were seen and not lost.
@@ -46,6 +49,7 @@ func (inv *Inventory) Add(other *Inventory) {
 	inv.Objects = append(inv.Objects, other.Objects...)
 	inv.CRDs = append(inv.CRDs, other.CRDs...)
 	inv.Diagnostics = append(inv.Diagnostics, other.Diagnostics...)
+	inv.Files += other.Files
 	inv.Skipped += other.Skipped
 	inv.NotEvaluated = append(inv.NotEvaluated, other.NotEvaluated...)
 }
@@ -161,6 +165,7 @@ func LoadManifests(paths []string, opts LoadOptions) (*Inventory, error) {
 	for _, r := range results {
 		inv.Add(r)
 	}
+	inv.Files = len(l.inputs)
 	return inv, nil
 }
 

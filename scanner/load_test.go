@@ -698,3 +698,38 @@ func FuzzLoadManifests(f *testing.F) {
 		Resolve(inv)
 	})
 }
+
+// TestLoadCountsFiles: Inventory.Files counts what was read (manifest
+// files and standard input), so that an input of nothing can be told apart.
+func TestLoadCountsFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"a.yaml": "", "sub/b.yml": "kind: ConfigMap\n", "README.md": "# no", ".hidden/c.yaml": ""} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := LoadManifests([]string{dir, "-", filepath.Join(dir, "a.yaml")}, LoadOptions{Stdin: strings.NewReader("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Files != 3 {
+		t.Errorf("Files = %d, want 3 (a.yaml once, sub/b.yml, stdin)", inv.Files)
+	}
+	total := &Inventory{}
+	total.Add(inv)
+	total.Add(inv)
+	if total.Files != 6 {
+		t.Errorf("Add: Files = %d, want 6", total.Files)
+	}
+	empty, err := LoadManifests([]string{filepath.Join(dir, "sub", "..", ".hidden")}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Files != 1 {
+		t.Errorf("a hidden directory named explicitly: Files = %d, want 1", empty.Files)
+	}
+}

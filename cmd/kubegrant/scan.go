@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kubegrant/kubegrant/detect"
@@ -250,20 +251,39 @@ func loadRBAC(ctx context.Context, cfg *scanConfig, io stdio, root string) (*sca
 		}
 		inv.Add(c)
 	}
-	if len(inv.Roles)+len(inv.Bindings) == 0 && hasErrors(inv.Diagnostics) {
+	if len(inv.Roles)+len(inv.Bindings) == 0 {
+		// A wrong path in a pre-merge job must not pass as "no findings".
 		printDiagnostics(io, inv.Diagnostics)
-		return nil, fmt.Errorf("no RBAC object could be loaded from %v", cfg.paths)
+		return nil, noRBAC(cfg, inv)
 	}
 	return inv, nil
 }
 
-func hasErrors(diags []scanner.Diagnostic) bool {
-	for _, d := range diags {
-		if d.Severity == scanner.DiagError {
-			return true
+// noRBAC is the error of a scan whose input holds no RBAC object, saying
+// what the input held instead.
+func noRBAC(cfg *scanConfig, inv *scanner.Inventory) error {
+	var from []string
+	for _, p := range cfg.paths {
+		if p == "-" {
+			p = "standard input"
 		}
+		from = append(from, p)
 	}
-	return false
+	if cfg.cluster {
+		from = append(from, "the cluster")
+	}
+	var what string
+	switch other := len(inv.Objects) + inv.Skipped; {
+	case len(cfg.paths) == 0:
+		what = fmt.Sprintf("%d object(s) of other kinds listed", other)
+	case inv.Files == 0:
+		what = "no .yaml, .yml or .json file found"
+	case other == 0 && len(inv.Diagnostics) == 0:
+		what = fmt.Sprintf("%d file(s) read, all empty", inv.Files)
+	default:
+		what = fmt.Sprintf("%d file(s) read: %d document(s) of other kinds, %d diagnostic(s)", inv.Files, other, len(inv.Diagnostics))
+	}
+	return fmt.Errorf("no RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) in %s: %s", strings.Join(from, ", "), what)
 }
 
 // printDiagnostics summarises diagnostics on stderr; the report has them all.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,5 +73,71 @@ func TestVanillaClusterPassesDefaultGate(t *testing.T) {
 	}
 	if r.code != 0 {
 		t.Errorf("exit code = %d, want 0\nstderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestNoRBACInput: an input without any RBAC object is a runtime error
+// (exit 1) naming what was read, never "No findings." and exit 0: a wrong
+// path in a pre-merge job must not go green. The audit detections alone
+// (--audit-log without a PATH) need no RBAC.
+func TestNoRBACInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.yaml", "")
+	blank := write("blank.yaml", "---\n# nothing\n---\n")
+	configMap := write("cm/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata: {k: v}\n")
+	workloads := write("wl/all.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: s, namespace: a}\n---\n"+
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec: {template: {spec: {serviceAccountName: s}}}\n")
+	broken := write("broken/role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: [\n")
+	write("docs/README.md", "# not a manifest\n")
+	emptyDir := filepath.Join(dir, "nothing")
+	if err := os.Mkdir(emptyDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		stdin     string
+		args      []string
+		stderrHas string
+	}{
+		{"empty file", "", []string{empty}, "1 file(s) read, all empty"},
+		{"only separators and comments", "", []string{blank}, "1 file(s) read, all empty"},
+		{"empty directory", "", []string{emptyDir}, "no .yaml, .yml or .json file found"},
+		{"directory without YAML", "", []string{filepath.Join(dir, "docs")}, "no .yaml, .yml or .json file found"},
+		{"a ConfigMap only", "", []string{configMap}, "1 file(s) read: 1 document(s) of other kinds, 0 diagnostic(s)"},
+		{"workloads without RBAC", "", []string{workloads}, "1 file(s) read: 2 document(s) of other kinds"},
+		{"unparsable RBAC", "", []string{broken}, "1 diagnostic(s)"},
+		{"empty stdin", "", []string{"-"}, "in standard input: 1 file(s) read, all empty"},
+		{"json format writes no report", "", []string{empty, "--format", "json"}, "no RBAC object"},
+		{"with an audit log", "", []string{configMap, "--audit-log", filepath.Join(demo, "audit", "audit.log")}, "no RBAC object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, append([]string{"scan"}, tc.args...)...)
+			if r.code != 1 {
+				t.Errorf("exit code = %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "no RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) in ") || !strings.Contains(r.stderr, tc.stderrHas) {
+				t.Errorf("stderr does not say %q:\n%s", tc.stderrHas, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("a report was written:\n%s", r.stdout)
+			}
+		})
+	}
+
+	// Audit-only mode: no PATH, no RBAC needed.
+	r := runCLI(t, "", "scan", "--audit-log", filepath.Join(demo, "audit", "audit.log"), "--fail-on", "none")
+	if r.code != 0 || strings.Contains(r.stderr, "no RBAC object") {
+		t.Errorf("audit-only scan: exit code %d\nstderr:\n%s", r.code, r.stderr)
 	}
 }
