@@ -59,19 +59,6 @@ func globMatch(p, s string) bool {
 	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
-// callerAllowed reports whether the request is exempt by allow: the real
-// caller is allowed and, when impersonating, so is the impersonated user.
-// Impersonating an allowed identity never exempts a caller.
-func callerAllowed(allow globs, e *audit.Event) bool {
-	if !allow.match(e.User.Name) {
-		return false
-	}
-	if e.Impersonated != nil {
-		return allow.match(e.Impersonated.Name)
-	}
-	return true
-}
-
 // saNamespace returns the namespace of a ServiceAccount user name
 // "system:serviceaccount:ns:name", and false for any other user.
 func saNamespace(user string) (ns string, ok bool) {

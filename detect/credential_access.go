@@ -64,7 +64,7 @@ var ruleSecretBurst = reports.Rule{
 // burst; overlapping windows extend the same burst.
 type secretBurst struct {
 	o      DetectOptions
-	allow  globs
+	allow  AllowList
 	names  globs
 	bursts bursts
 }
@@ -72,7 +72,7 @@ type secretBurst struct {
 const maxWindowEntries = 64
 
 func newSecretBurstDetector(o DetectOptions) Detector {
-	d := &secretBurst{o: o, allow: globs(o.SecretReaderAllow), names: globs(o.SecretNameAllow)}
+	d := &secretBurst{o: o, allow: o.SecretBurstAllow, names: globs(o.SecretNameAllow)}
 	d.bursts = bursts{
 		span: o.SecretBurstWindow, threshold: o.SecretBurstThreshold, maxItems: maxWindowEntries,
 		keys: newBoundedMap[*burstKey](o.MaxKeys),
@@ -96,7 +96,7 @@ func (d *secretBurst) Observe(e *audit.Event) {
 		return
 	}
 	r := e.Object
-	if r.Name == "" || d.names.match(r.Name) || isLoopback(e.ClientIP()) || callerAllowed(d.allow, e) {
+	if r.Name == "" || d.names.match(r.Name) || isLoopback(e.ClientIP()) || d.allow.allows(e) {
 		return
 	}
 	key := e.Who() + "\x00" + e.ClientIP() + "\x00" + e.UserAgent
@@ -137,9 +137,9 @@ var ruleSecretList = reports.Rule{
 }
 
 func newSecretListDetector(o DetectOptions) Detector {
-	allow := globs(o.SecretReaderAllow)
+	allow := o.SecretListAllow
 	return newPerKey(o, ruleSecretList, func(e *audit.Event) (hit, bool) {
-		if !isVerb(e, "list", "watch") || !isSecrets(e) || !e.Allowed() || isLoopback(e.ClientIP()) || callerAllowed(allow, e) {
+		if !isVerb(e, "list", "watch") || !isSecrets(e) || !e.Allowed() || isLoopback(e.ClientIP()) || allow.allows(e) {
 			return hit{}, false
 		}
 		ns := e.Object.Namespace
@@ -168,9 +168,9 @@ var ruleSecretNodeOrSA = reports.Rule{
 }
 
 func newSecretNodeOrSADetector(o DetectOptions) Detector {
-	allow := globs(o.SecretReaderAllow)
+	allow := o.SecretReaderAllow
 	return newPerKey(o, ruleSecretNodeOrSA, func(e *audit.Event) (hit, bool) {
-		if !isVerb(e, "get", "list") || !isSecrets(e) || callerAllowed(allow, e) {
+		if !isVerb(e, "get", "list") || !isSecrets(e) || allow.allows(e) {
 			return hit{}, false
 		}
 		user, _ := e.Actor()
@@ -228,9 +228,9 @@ func lowerGlobs(ps []string) globs {
 
 func newSecretScriptingDetector(o DetectOptions) Detector {
 	agents := lowerGlobs(o.ScriptingAgents)
-	allow := globs(o.SecretReaderAllow)
+	allow := o.SecretReaderAllow
 	return newPerKey(o, ruleSecretScripting, func(e *audit.Event) (hit, bool) {
-		if !isVerb(e, "get", "list", "watch") || !isSecrets(e) || e.UserAgent == "" || callerAllowed(allow, e) {
+		if !isVerb(e, "get", "list", "watch") || !isSecrets(e) || e.UserAgent == "" || allow.allows(e) {
 			return hit{}, false
 		}
 		if !agents.match(strings.ToLower(e.UserAgent)) {
@@ -274,9 +274,9 @@ var ruleTokenRequest = reports.Rule{
 }
 
 func newTokenRequestDetector(o DetectOptions) Detector {
-	allow := globs(o.TokenRequestAllow)
+	allow := o.TokenRequestAllow
 	return newPerKey(o, ruleTokenRequest, func(e *audit.Event) (hit, bool) {
-		if !isTokenRequest(e) || !e.Allowed() || callerAllowed(allow, e) {
+		if !isTokenRequest(e) || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		r := e.Object
@@ -328,7 +328,7 @@ type mint struct {
 // capped by MaxKeys and pruned TokenUseWindow after minting unless used.
 type mintedTokenUse struct {
 	o     DetectOptions
-	allow globs
+	allow AllowList
 	open  map[string]*mint // bounded by keyLimit
 	keyLimit
 	used []*mint
@@ -336,7 +336,7 @@ type mintedTokenUse struct {
 }
 
 func newMintedTokenUseDetector(o DetectOptions) Detector {
-	return &mintedTokenUse{o: o, allow: globs(o.TokenRequestAllow), open: map[string]*mint{}, keyLimit: keyLimit{max: o.MaxKeys}}
+	return &mintedTokenUse{o: o, allow: o.TokenRequestAllow, open: map[string]*mint{}, keyLimit: keyLimit{max: o.MaxKeys}}
 }
 
 func (d *mintedTokenUse) Rule() reports.Rule { return ruleMintedTokenUse }
@@ -346,7 +346,7 @@ func (d *mintedTokenUse) Observe(e *audit.Event) {
 	if d.seen++; d.seen%1024 == 0 {
 		d.prune(t)
 	}
-	if isTokenRequest(e) && e.Allowed() && !callerAllowed(d.allow, e) {
+	if isTokenRequest(e) && e.Allowed() && !d.allow.allows(e) {
 		jti := e.IssuedCredentialID
 		if jti == "" || d.open[jti] != nil {
 			return
@@ -494,15 +494,15 @@ func discoveryCall(e *audit.Event) string {
 type podToken struct {
 	o       DetectOptions
 	agents  globs
-	goAllow globs
-	allow   globs
+	goAllow AllowList
+	allow   AllowList
 	keys    *keyed
 	windows boundedMap[*window] // discovery calls per pod
 	seen    int
 }
 
 func newPodTokenDetector(o DetectOptions) Detector {
-	return &podToken{o: o, agents: globs(o.PodClientAgents), goAllow: globs(o.PodGoClientAllow), allow: globs(o.PodTokenAllow),
+	return &podToken{o: o, agents: globs(o.PodClientAgents), goAllow: o.PodGoClientAllow, allow: o.PodTokenAllow,
 		keys: newKeyed(o.MaxKeys), windows: newBoundedMap[*window](o.MaxKeys)}
 }
 
@@ -510,7 +510,7 @@ func (d *podToken) Rule() reports.Rule { return rulePodToken }
 
 func (d *podToken) Observe(e *audit.Event) {
 	pod, node, sa, ok := podOf(e)
-	if !ok || d.allow.matchAny(pod, sa) {
+	if !ok || d.allow.covers(&e.User, e) {
 		return
 	}
 	t := e.Time
@@ -523,7 +523,7 @@ func (d *podToken) Observe(e *audit.Event) {
 		}
 	}
 	agent, _, _ := strings.Cut(e.UserAgent, " ")
-	if agent != "" && d.agents.match(agent) && !(strings.HasPrefix(agent, "Go-http-client/") && d.goAllow.matchAny(pod, sa)) {
+	if agent != "" && d.agents.match(agent) && !(strings.HasPrefix(agent, "Go-http-client/") && d.goAllow.covers(&e.User, e)) {
 		d.record("agent\x00"+pod+"\x00"+agent, e, pod, node, sa, "client "+agent, reports.High)
 	}
 	call := discoveryCall(e)

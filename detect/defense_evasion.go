@@ -28,11 +28,11 @@ var ruleEventsDeleted = reports.Rule{
 }
 
 func newEventsDeletedDetector(o DetectOptions) Detector {
-	allow := globs(o.EventDeleteAllow)
+	allow := o.EventDeleteAllow
 	return newPerKey(o, ruleEventsDeleted, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "events" || (r.Group != "" && r.Group != "events.k8s.io") ||
-			!isVerb(e, "delete", "deletecollection") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "delete", "deletecollection") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		return hit{key: e.Who() + "\x00" + r.Namespace, attrs: map[string]string{"who": e.Who(), "ns": r.Namespace}}, true

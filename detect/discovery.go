@@ -111,14 +111,14 @@ type agentState struct {
 
 type forbidden struct {
 	o      DetectOptions
-	allow  globs
+	allow  AllowList
 	bursts bursts
 	agents boundedMap[*agentState]
 	start  time.Time
 }
 
 func newForbiddenDetector(o DetectOptions) Detector {
-	return &forbidden{o: o, allow: globs(o.ForbiddenAllow), agents: newBoundedMap[*agentState](o.MaxKeys), bursts: bursts{
+	return &forbidden{o: o, allow: o.ForbiddenAllow, agents: newBoundedMap[*agentState](o.MaxKeys), bursts: bursts{
 		span: o.ForbiddenBurstWindow, threshold: o.ForbiddenBurstThreshold, maxItems: 4 * o.ForbiddenBurstThreshold,
 		keys: newBoundedMap[*burstKey](o.MaxKeys), doneLimit: keyLimit{max: o.MaxKeys},
 		prefix: "burst\x00",
@@ -151,7 +151,7 @@ func (d *forbidden) Observe(e *audit.Event) {
 		d.start = t
 	}
 	denied := isForbidden(e)
-	exempt := callerAllowed(d.allow, e)
+	exempt := d.allow.allows(e)
 	d.observeAgent(e, t, denied && !exempt)
 	if !denied || exempt {
 		return

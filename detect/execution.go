@@ -78,11 +78,11 @@ var suspiciousCommand = []struct {
 }
 
 func newExecDetector(o DetectOptions) Detector {
-	allow := globs(o.ExecAllow)
+	allow := o.ExecAllow
 	return newPerKey(o, ruleExec, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "pods" || (r.Subresource != "exec" && r.Subresource != "attach") || !isVerb(e, "create", "get") ||
-			!e.Allowed() || callerAllowed(allow, e) {
+			!e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		pod := r.Namespace + "/" + r.Name

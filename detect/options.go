@@ -2,130 +2,150 @@ package detect
 
 import (
 	"time"
+
+	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // DetectOptions tune the detections. For every list, nil means the
 // documented default and an empty non-nil slice means "none". Identity and
-// name lists are globs where "*" matches any run of characters. Zero
-// numbers and durations mean the default.
+// name lists are globs where "*" matches any run of characters; allow-lists
+// are AllowLists (a user or group, optionally scoped to a namespace or a
+// pod). Zero numbers and durations mean the default. The yaml names are the
+// keys of the detections: section of .kubegrant.yaml (see ParseOptions).
 type DetectOptions struct {
 	// TokenRequestAllow are the callers that may mint ServiceAccount tokens
 	// without a KGD01 finding (default DefaultTokenRequestAllow). Mints by
 	// them are not tracked by KGD26 either.
-	TokenRequestAllow []string
+	TokenRequestAllow AllowList `yaml:"tokenRequestAllow"`
 	// SecretReaderAllow are the identities whose Secret reads never count for
-	// KGD02, KGD03, KGD04 and KGD05 (default DefaultSecretReaderAllow).
-	SecretReaderAllow []string
+	// KGD04 and KGD05 (default DefaultSecretReaderAllow).
+	SecretReaderAllow AllowList `yaml:"secretReaderAllow"`
+	// SecretBurstAllow are the callers KGD02 ignores: exactly Elastic's
+	// exclusions (DefaultSecretBurstAllow), not whole namespaces.
+	SecretBurstAllow AllowList `yaml:"secretBurstAllow"`
+	// SecretListAllow are the callers whose Secret lists KGD03 ignores
+	// (DefaultSecretListAllow: Elastic's, the namespace controller and
+	// kube-state-metrics).
+	SecretListAllow AllowList `yaml:"secretListAllow"`
 	// SecretNameAllow are Secret names ignored by KGD02 (default
 	// "sh.helm.release.*": Helm reads every release Secret).
-	SecretNameAllow []string
+	SecretNameAllow []string `yaml:"secretNameAllow"`
 	// SecretBurstThreshold is how many distinct Secrets make a burst
 	// (default 3), within SecretBurstWindow (default 6 minutes).
-	SecretBurstThreshold int
-	SecretBurstWindow    time.Duration
+	SecretBurstThreshold int           `yaml:"secretBurstThreshold"`
+	SecretBurstWindow    time.Duration `yaml:"secretBurstWindow"`
 
 	// PodClientAgents are user-agent globs that look interactive when they
 	// come with a pod's token (default DefaultPodClientAgents);
 	// PodGoClientAllow the pods ("namespace/pod" globs) or ServiceAccounts
 	// (user-name globs) expected to use a bare Go-http-client (default none).
-	PodClientAgents  []string
-	PodGoClientAllow []string
+	PodClientAgents  []string  `yaml:"podClientAgents"`
+	PodGoClientAllow AllowList `yaml:"podGoClientAllow"`
 	// PodTokenAllow are pods or ServiceAccounts ignored by KGD06 (default none).
-	PodTokenAllow []string
+	PodTokenAllow AllowList `yaml:"podTokenAllow"`
 	// DiscoveryBurstThreshold distinct discovery or list calls from one pod
 	// within DiscoveryBurstWindow make a burst (default 12 in 1 minute).
-	DiscoveryBurstThreshold int
-	DiscoveryBurstWindow    time.Duration
+	DiscoveryBurstThreshold int           `yaml:"discoveryBurstThreshold"`
+	DiscoveryBurstWindow    time.Duration `yaml:"discoveryBurstWindow"`
 
 	// ExecAllow are callers whose exec/attach is not reported (default none).
-	ExecAllow []string
+	ExecAllow AllowList `yaml:"execAllow"`
 	// PrivilegedIdentities are users and groups KGD11 treats as privileged
 	// impersonation targets (default DefaultPrivilegedIdentities);
 	// ImpersonationAllow the callers that may impersonate them (default none).
-	PrivilegedIdentities []string
-	ImpersonationAllow   []string
+	PrivilegedIdentities []string  `yaml:"privilegedIdentities"`
+	ImpersonationAllow   AllowList `yaml:"impersonationAllow"`
 	// RBACWriterAllow are ServiceAccounts allowed to write RBAC objects
 	// (default DefaultRBACWriterAllow).
-	RBACWriterAllow []string
+	RBACWriterAllow AllowList `yaml:"rbacWriterAllow"`
 	// RoleWriterAllow are callers whose wildcard roles are not reported
 	// (default DefaultRoleWriterAllow).
-	RoleWriterAllow []string
+	RoleWriterAllow AllowList `yaml:"roleWriterAllow"`
 	// ClusterAdminBinderAllow are callers whose bindings to cluster-admin
 	// are not reported (default DefaultClusterAdminBinderAllow).
-	ClusterAdminBinderAllow []string
+	ClusterAdminBinderAllow AllowList `yaml:"clusterAdminBinderAllow"`
+	// PrivilegedPodAllow are the callers whose privileged or host pods
+	// KGD17 does not report (DefaultPrivilegedPodAllow: the workload
+	// controllers, whose pods come from a workload already checked, and
+	// the platform agents in the system namespaces).
+	PrivilegedPodAllow AllowList `yaml:"privilegedPodAllow"`
 	// PodImageAllow are image globs whose privileged or host pods are not
 	// reported (default none).
-	PodImageAllow []string
+	PodImageAllow []string `yaml:"podImageAllow"`
 	// AnonymousPathAllow are request paths anonymous users may reach
 	// (default the health endpoints and /version).
-	AnonymousPathAllow []string
+	AnonymousPathAllow []string `yaml:"anonymousPathAllow"`
 	// EventDeleteAllow are callers that delete events as part of their job
 	// (default DefaultEventDeleteAllow).
-	EventDeleteAllow []string
+	EventDeleteAllow AllowList `yaml:"eventDeleteAllow"`
 
 	// ScriptingAgents are user-agent globs of scripting HTTP clients whose
 	// Secret reads KGD05 reports, matched case-insensitively against the
 	// whole user agent (default DefaultScriptingAgents).
-	ScriptingAgents []string
+	ScriptingAgents []string `yaml:"scriptingAgents"`
 	// SequenceWindow is how soon after an RBAC change a workload change by
 	// the same identity makes a KGD15 sequence (default 5 minutes);
 	// SequenceAllow the identities never tracked (default
 	// DefaultSequenceAllow).
-	SequenceWindow time.Duration
-	SequenceAllow  []string
+	SequenceWindow time.Duration `yaml:"sequenceWindow"`
+	SequenceAllow  AllowList     `yaml:"sequenceAllow"`
 	// ControllerServiceAccounts are ServiceAccount-name globs KGD16 treats
 	// as controllers (default "*controller*"); ControllerPodAllow the
 	// callers that may create kube-system pods running as them (default
 	// DefaultControllerPodAllow).
-	ControllerServiceAccounts []string
-	ControllerPodAllow        []string
+	ControllerServiceAccounts []string  `yaml:"controllerServiceAccounts"`
+	ControllerPodAllow        AllowList `yaml:"controllerPodAllow"`
 	// SelfReviewAgentAllow are user-agent globs whose self-subject reviews
 	// by ServiceAccounts and nodes KGD18 accepts besides the client-go
 	// default agents (default none).
-	SelfReviewAgentAllow []string
+	SelfReviewAgentAllow []string `yaml:"selfReviewAgentAllow"`
 	// CSRAllow are callers that create and approve CertificateSigningRequests
 	// as part of their job (default DefaultCSRAllow).
-	CSRAllow []string
+	CSRAllow AllowList `yaml:"csrAllow"`
 	// WebhookWriterAllow are callers that write admission webhook
 	// configurations and policies by design (default
 	// DefaultWebhookWriterAllow).
-	WebhookWriterAllow []string
+	WebhookWriterAllow AllowList `yaml:"webhookWriterAllow"`
 	// SensitiveConfigMaps are "namespace/name" globs of ConfigMaps whose
 	// changes KGD21 reports (default DefaultSensitiveConfigMaps);
 	// ConfigMapWriterAllow the callers that may change them (default
 	// DefaultConfigMapWriterAllow).
-	SensitiveConfigMaps  []string
-	ConfigMapWriterAllow []string
+	SensitiveConfigMaps  []string  `yaml:"sensitiveConfigMaps"`
+	ConfigMapWriterAllow AllowList `yaml:"configMapWriterAllow"`
 	// ForbiddenBurstThreshold distinct request paths denied to one user and
 	// source IP within ForbiddenBurstWindow make a KGD24 enumeration burst
 	// (default 10 in 5 minutes). ForbiddenAllow are callers KGD24 ignores
 	// (default none).
-	ForbiddenBurstThreshold int
-	ForbiddenBurstWindow    time.Duration
-	ForbiddenAllow          []string
+	ForbiddenBurstThreshold int           `yaml:"forbiddenBurstThreshold"`
+	ForbiddenBurstWindow    time.Duration `yaml:"forbiddenBurstWindow"`
+	ForbiddenAllow          AllowList     `yaml:"forbiddenAllow"`
 	// UserAgentBaseline is the start of the log during which KGD24 learns
 	// user agents: a user agent first seen after it, with a denied request,
 	// is new (default 1 hour).
-	UserAgentBaseline time.Duration
+	UserAgentBaseline time.Duration `yaml:"userAgentBaseline"`
 	// ServiceExposeAllow are callers whose NodePort and LoadBalancer
 	// Services KGD25 does not report (default none).
-	ServiceExposeAllow []string
+	ServiceExposeAllow AllowList `yaml:"serviceExposeAllow"`
 
 	// TokenUseWindow is how long after minting a token's uses are linked to
 	// its mint (default 48 hours, the longest bound-token lifetime kubelet
 	// asks for).
-	TokenUseWindow time.Duration
+	TokenUseWindow time.Duration `yaml:"tokenUseWindow"`
 	// MaxKeys bounds the keys (actors, targets, open tokens) one detector
 	// tracks (default 10000). Keys beyond it are counted in a diagnostic.
-	MaxKeys int
+	MaxKeys int `yaml:"maxKeys"`
 	// EvidenceCap bounds the evidence per finding (default 10).
-	EvidenceCap int
+	EvidenceCap int `yaml:"evidenceCap"`
+
+	// Model is the scanned RBAC, when there is one: detectors use it to
+	// rate what a request could reach (set by Replay, never configured).
+	Model *scanner.Graph `yaml:"-"`
 }
 
 // DefaultTokenRequestAllow are the control-plane and managed-platform
 // identities that mint ServiceAccount tokens as part of their job
 // (Elastic's TokenRequest rule exclusions).
-var DefaultTokenRequestAllow = []string{
+var DefaultTokenRequestAllow = Users(
 	"system:kube-controller-manager",
 	"system:kube-scheduler",
 	"system:node:*",
@@ -141,17 +161,67 @@ var DefaultTokenRequestAllow = []string{
 	"system:gke-controller-manager",
 	"system:serviceaccount:tigera-operator:*",
 	"system:serviceaccount:calico-system:*",
+)
+
+// DefaultSecretBurstAllow are the identities Elastic's rapid Secret GET
+// rule excludes, exactly: the control plane, three Flux controllers and
+// trivy-operator in the namespace security.
+var DefaultSecretBurstAllow = Users(
+	"system:kube-controller-manager",
+	"system:kube-scheduler",
+	"system:serviceaccount:flux-system:kustomize-controller",
+	"system:serviceaccount:flux-system:helm-controller",
+	"system:serviceaccount:flux-system:source-controller",
+	"system:serviceaccount:security:trivy-operator",
+)
+
+// DefaultSecretListAllow are the callers Elastic's Secret list rule
+// excludes (users and ServiceAccount groups), plus the namespace
+// controller, which lists a namespace's Secrets to delete them, and
+// kube-state-metrics, which lists them all for their metadata.
+var DefaultSecretListAllow = AllowList{
+	{User: "system:kube-controller-manager"},
+	{User: "eks:cloud-controller-manager"},
+	{User: "eks:kms-storage-migrator"},
+	{User: "system:serviceaccount:argocd:argocd-application-controller"},
+	{User: "system:serviceaccount:elastic:kube-state-metrics"},
+	{User: "system:serviceaccount:cert-manager:cert-manager-cainjector"},
+	{Group: "system:serviceaccounts:ibm-csi"},
+	{Group: "system:serviceaccounts:argocd"},
+	{Group: "system:serviceaccounts:elastic"},
+	{User: "system:serviceaccount:kube-system:namespace-controller"},
+	{User: "system:serviceaccount:*:kube-state-metrics"},
+}
+
+// DefaultPrivilegedPodAllow: the workload controllers create the pods of
+// DaemonSets, Deployments, Jobs and StatefulSets, whose writes KGD17 checks
+// with the identity of whoever made them; the kubelet mirrors static pods
+// and the managed platforms install their node agents, in kube-system only.
+var DefaultPrivilegedPodAllow = AllowList{
+	{User: "system:kube-controller-manager"},
+	{User: "system:serviceaccount:kube-system:daemon-set-controller"},
+	{User: "system:serviceaccount:kube-system:replicaset-controller"},
+	{User: "system:serviceaccount:kube-system:deployment-controller"},
+	{User: "system:serviceaccount:kube-system:statefulset-controller"},
+	{User: "system:serviceaccount:kube-system:job-controller"},
+	{User: "system:serviceaccount:kube-system:cronjob-controller"},
+	{User: "system:serviceaccount:kube-system:replication-controller"},
+	{User: "system:node:*", Namespace: "kube-system"},
+	{User: "system:addon-manager", Namespace: "kube-system"},
+	{User: "*@container-engine-robot.iam.gserviceaccount.com", Namespace: "kube-system"},
+	{User: "eks:*", Namespace: "kube-system"},
+	{User: "aksService", Namespace: "kube-system"},
 }
 
 // DefaultSecretReaderAllow are controllers that read many Secrets by design
 // (control plane, Flux, trivy-operator).
-var DefaultSecretReaderAllow = []string{
+var DefaultSecretReaderAllow = Users(
 	"system:kube-controller-manager",
 	"system:kube-scheduler",
 	"system:apiserver",
 	"system:serviceaccount:flux-system:*",
 	"system:serviceaccount:trivy-system:trivy-operator",
-}
+)
 
 // DefaultPodClientAgents are user agents of interactive or scripted clients.
 var DefaultPodClientAgents = []string{
@@ -167,28 +237,28 @@ var DefaultPrivilegedIdentities = []string{
 }
 
 // DefaultRBACWriterAllow are ServiceAccounts that write RBAC by design.
-var DefaultRBACWriterAllow = []string{
+var DefaultRBACWriterAllow = Users(
 	"system:serviceaccount:kube-system:*",
-}
+)
 
 // DefaultClusterAdminBinderAllow: the apiserver reconciles the bootstrap
 // policy (cluster-admin to system:masters) itself at every start.
-var DefaultClusterAdminBinderAllow = []string{"system:apiserver"}
+var DefaultClusterAdminBinderAllow = Users("system:apiserver")
 
 // DefaultRoleWriterAllow are callers that legitimately write wildcard roles
 // (bootstrap policy and the aggregation controller).
-var DefaultRoleWriterAllow = []string{
+var DefaultRoleWriterAllow = Users(
 	"system:apiserver",
 	"system:serviceaccount:kube-system:clusterrole-aggregation-controller",
-}
+)
 
 // DefaultEventDeleteAllow are controllers that delete events with their
 // namespace or owner.
-var DefaultEventDeleteAllow = []string{
+var DefaultEventDeleteAllow = Users(
 	"system:kube-controller-manager",
 	"system:serviceaccount:kube-system:namespace-controller",
 	"system:serviceaccount:kube-system:generic-garbage-collector",
-}
+)
 
 // DefaultScriptingAgents are scripting HTTP clients and offensive
 // distributions (Elastic's scripting-client Secret access rule), as
@@ -201,39 +271,39 @@ var DefaultScriptingAgents = []string{
 
 // DefaultSequenceAllow are control-plane identities whose RBAC and
 // workload writes are routine.
-var DefaultSequenceAllow = []string{
+var DefaultSequenceAllow = Users(
 	"system:apiserver",
 	"system:kube-controller-manager",
 	"system:kube-scheduler",
 	"system:serviceaccount:kube-system:*",
 	"eks:*",
-}
+)
 
 // DefaultControllerPodAllow are the callers that create kube-system pods
 // running as controller ServiceAccounts: the workload controllers and the
 // kubelet (mirror pods).
-var DefaultControllerPodAllow = []string{
+var DefaultControllerPodAllow = Users(
 	"system:kube-controller-manager",
 	"system:serviceaccount:kube-system:*controller*",
 	"system:node:*",
-}
+)
 
 // DefaultCSRAllow are the identities that create and approve
 // CertificateSigningRequests in normal operation: kubelets (and their
 // bootstrap tokens), the controller manager and kube-system controllers,
 // and the EKS control plane.
-var DefaultCSRAllow = []string{
+var DefaultCSRAllow = Users(
 	"system:node:*",
 	"system:bootstrap:*",
 	"system:kube-controller-manager",
 	"system:serviceaccount:kube-system:*",
 	"eks:*",
-}
+)
 
 // DefaultWebhookWriterAllow are the operators that install or patch their
 // own admission webhooks (cert-manager's CA injector, Gatekeeper, Kyverno,
 // Istio, Linkerd) and the control plane.
-var DefaultWebhookWriterAllow = []string{
+var DefaultWebhookWriterAllow = Users(
 	"system:apiserver",
 	"system:kube-controller-manager",
 	"system:serviceaccount:kube-system:*",
@@ -243,7 +313,7 @@ var DefaultWebhookWriterAllow = []string{
 	"system:serviceaccount:istio-system:*",
 	"system:serviceaccount:linkerd:*",
 	"eks:*",
-}
+)
 
 // DefaultSensitiveConfigMaps are the cluster DNS configurations (CoreDNS,
 // kube-dns, AKS coredns-custom) and the EKS aws-auth mapping.
@@ -256,12 +326,12 @@ var DefaultSensitiveConfigMaps = []string{
 
 // DefaultConfigMapWriterAllow are the managed-platform identities that
 // maintain the sensitive ConfigMaps.
-var DefaultConfigMapWriterAllow = []string{
+var DefaultConfigMapWriterAllow = Users(
 	"eks:*",
 	"system:addon-manager",
-}
+)
 
-func orDefault(v, def []string) []string {
+func orDefault[T any](v, def []T) []T {
 	if v == nil {
 		return def
 	}
@@ -279,6 +349,9 @@ func positiveOr[T int | time.Duration](v, def T) T {
 func (o DetectOptions) withDefaults() DetectOptions {
 	o.TokenRequestAllow = orDefault(o.TokenRequestAllow, DefaultTokenRequestAllow)
 	o.SecretReaderAllow = orDefault(o.SecretReaderAllow, DefaultSecretReaderAllow)
+	o.SecretBurstAllow = orDefault(o.SecretBurstAllow, DefaultSecretBurstAllow)
+	o.SecretListAllow = orDefault(o.SecretListAllow, DefaultSecretListAllow)
+	o.PrivilegedPodAllow = orDefault(o.PrivilegedPodAllow, DefaultPrivilegedPodAllow)
 	o.SecretNameAllow = orDefault(o.SecretNameAllow, []string{"sh.helm.release.*"})
 	o.PodClientAgents = orDefault(o.PodClientAgents, DefaultPodClientAgents)
 	o.PrivilegedIdentities = orDefault(o.PrivilegedIdentities, DefaultPrivilegedIdentities)

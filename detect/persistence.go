@@ -44,11 +44,11 @@ type bindingBody struct {
 }
 
 func newClusterAdminBindingDetector(o DetectOptions) Detector {
-	allow := globs(o.ClusterAdminBinderAllow)
+	allow := o.ClusterAdminBinderAllow
 	return newPerKey(o, ruleClusterAdminBinding, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if (r.Resource != "clusterrolebindings" && r.Resource != "rolebindings") || r.Group != rbacGroup ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		var b bindingBody
@@ -121,7 +121,7 @@ var ruleRBACWriteBySA = reports.Rule{
 var rbacResources = []string{"roles", "clusterroles", "rolebindings", "clusterrolebindings"}
 
 func newRBACWriteBySADetector(o DetectOptions) Detector {
-	allow := globs(o.RBACWriterAllow)
+	allow := o.RBACWriterAllow
 	return newPerKey(o, ruleRBACWriteBySA, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Group != rbacGroup || !slices.Contains(rbacResources, r.Resource) ||
@@ -129,7 +129,7 @@ func newRBACWriteBySADetector(o DetectOptions) Detector {
 			return hit{}, false
 		}
 		user, _ := e.Actor()
-		if _, ok := saNamespace(user); !ok || callerAllowed(allow, e) {
+		if _, ok := saNamespace(user); !ok || allow.allows(e) {
 			return hit{}, false
 		}
 		obj := kindOf(r.Resource) + " " + objName(r)
@@ -154,10 +154,10 @@ var ruleCSR = reports.Rule{
 }
 
 func newCSRDetector(o DetectOptions) Detector {
-	allow := globs(o.CSRAllow)
+	allow := o.CSRAllow
 	return newPerKey(o, ruleCSR, func(e *audit.Event) (hit, bool) {
 		r := e.Object
-		if r.Group != "certificates.k8s.io" || r.Resource != "certificatesigningrequests" || !e.Allowed() || callerAllowed(allow, e) {
+		if r.Group != "certificates.k8s.io" || r.Resource != "certificatesigningrequests" || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		var action string
@@ -213,12 +213,12 @@ var admissionResources = map[string]string{
 }
 
 func newWebhookDetector(o DetectOptions) Detector {
-	allow := globs(o.WebhookWriterAllow)
+	allow := o.WebhookWriterAllow
 	return newPerKey(o, ruleWebhook, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		kind := admissionResources[r.Resource]
 		if r.Group != "admissionregistration.k8s.io" || kind == "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		obj := kind + " " + nameOf(e)
@@ -250,11 +250,11 @@ var ruleSensitiveConfigMap = reports.Rule{
 
 func newSensitiveConfigMapDetector(o DetectOptions) Detector {
 	names := globs(o.SensitiveConfigMaps)
-	allow := globs(o.ConfigMapWriterAllow)
+	allow := o.ConfigMapWriterAllow
 	return newPerKey(o, ruleSensitiveConfigMap, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "configmaps" || r.Group != "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch", "delete") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "create", "update", "patch", "delete") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		cm := r.Namespace + "/" + nameOf(e)
@@ -286,11 +286,11 @@ var ruleExposedService = reports.Rule{
 }
 
 func newExposedServiceDetector(o DetectOptions) Detector {
-	allow := globs(o.ServiceExposeAllow)
+	allow := o.ServiceExposeAllow
 	return newPerKey(o, ruleExposedService, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "services" || r.Group != "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		// The request holds what the caller asked for; for a patch, only

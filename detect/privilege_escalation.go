@@ -44,10 +44,10 @@ var ruleImpersonation = reports.Rule{
 
 func newImpersonationDetector(o DetectOptions) Detector {
 	priv := globs(o.PrivilegedIdentities)
-	allow := globs(o.ImpersonationAllow)
+	allow := o.ImpersonationAllow
 	return newPerKey(o, ruleImpersonation, func(e *audit.Event) (hit, bool) {
 		iu := e.Impersonated
-		if iu == nil || !e.Allowed() || allow.match(e.User.Name) {
+		if iu == nil || !e.Allowed() || allow.covers(&e.User, e) {
 			return hit{}, false
 		}
 		var as []string
@@ -83,11 +83,11 @@ var ruleWildcardRole = reports.Rule{
 }
 
 func newWildcardRoleDetector(o DetectOptions) Detector {
-	allow := globs(o.RoleWriterAllow)
+	allow := o.RoleWriterAllow
 	return newPerKey(o, ruleWildcardRole, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Group != rbacGroup || (r.Resource != "roles" && r.Resource != "clusterroles") || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || callerAllowed(allow, e) {
+			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		// The response holds the stored role; a patch request only the delta.
@@ -156,14 +156,14 @@ type rbacChange struct {
 // window, and reports workload writes by the same identity inside it.
 type rbacThenWorkload struct {
 	o     DetectOptions
-	allow globs
+	allow AllowList
 	last  boundedMap[*rbacChange]
 	keys  *keyed
 	seen  int
 }
 
 func newRBACThenWorkloadDetector(o DetectOptions) Detector {
-	return &rbacThenWorkload{o: o, allow: globs(o.SequenceAllow), last: newBoundedMap[*rbacChange](o.MaxKeys), keys: newKeyed(o.MaxKeys)}
+	return &rbacThenWorkload{o: o, allow: o.SequenceAllow, last: newBoundedMap[*rbacChange](o.MaxKeys), keys: newKeyed(o.MaxKeys)}
 }
 
 func (d *rbacThenWorkload) Rule() reports.Rule { return ruleRBACThenWorkload }
@@ -184,7 +184,7 @@ func (d *rbacThenWorkload) Observe(e *audit.Event) {
 	isRBAC := r.Group == rbacGroup && r.Subresource == "" && (r.Resource == "roles" || r.Resource == "clusterroles" ||
 		r.Resource == "rolebindings" || r.Resource == "clusterrolebindings")
 	isWorkload := workloadResources[r.Resource] && r.Subresource == "" && (r.Group == "" || r.Group == "apps" || r.Group == "batch")
-	if (!isRBAC && !isWorkload) || callerAllowed(d.allow, e) {
+	if (!isRBAC && !isWorkload) || d.allow.allows(e) {
 		return
 	}
 	t := e.Time
@@ -300,11 +300,11 @@ func podServiceAccount(raw json.RawMessage) (string, bool) {
 
 func newControllerSAPodDetector(o DetectOptions) Detector {
 	sas := globs(o.ControllerServiceAccounts)
-	allow := globs(o.ControllerPodAllow)
+	allow := o.ControllerPodAllow
 	return newPerKey(o, ruleControllerSAPod, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "pods" || r.Subresource != "" || r.Group != "" || r.Namespace != "kube-system" ||
-			e.Verb != "create" || !e.Allowed() || callerAllowed(allow, e) {
+			e.Verb != "create" || !e.Allowed() || allow.allows(e) {
 			return hit{}, false
 		}
 		sa, ok := podServiceAccount(e.RequestObject)

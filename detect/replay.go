@@ -82,6 +82,9 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	if opts.MaxMismatches <= 0 {
 		opts.MaxMismatches = 20
 	}
+	if opts.Detect.Model == nil && len(g.Grants) > 0 {
+		opts.Detect.Model = g
+	}
 	r := newReplayer(g, static, rules, opts)
 	dispatch := newDispatcher(opts.Detect)
 	res := &ReplayResult{usage: newUsage(g)}

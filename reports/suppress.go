@@ -313,8 +313,10 @@ func ParseExceptions(file string, data []byte) ([]Exception, error) {
 					out = append(out, e)
 				}
 			}
+		case "detections":
+			// The detections' options: parsed by detect.ParseOptions.
 		default:
-			p.errorf(v, "unknown key %q (want exceptions)", key)
+			p.errorf(v, "unknown key %q (want exceptions, detections)", key)
 		}
 	})
 	if err := errors.Join(p.errs...); err != nil {

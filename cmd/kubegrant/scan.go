@@ -115,6 +115,10 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	detectOpts, err := loadDetectOptions(cfg)
+	if err != nil {
+		return err
+	}
 	var base *baseline
 	if cfg.baseline != "" {
 		if base, err = readBaseline(cfg.baseline); err != nil {
@@ -135,7 +139,7 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	if len(cfg.auditLogs) > 0 {
-		if err := dynamicPass(ctx, cfg, io, root, graph, report); err != nil {
+		if err := dynamicPass(ctx, cfg, io, root, graph, report, detectOpts); err != nil {
 			return err
 		}
 	}
@@ -198,10 +202,10 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 // dynamicPass replays the audit logs: it marks the static findings
 // exercised or not, adds the detections and the audit window, and writes
 // the suggested roles when asked.
-func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report) error {
+func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report, detectOpts detect.DetectOptions) error {
 	start := time.Now()
 	res, err := detect.Replay(ctx, cfg.auditLogs, graph, report.Findings, report.Rules,
-		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}})
+		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}, Detect: detectOpts})
 	if err != nil {
 		return err
 	}
