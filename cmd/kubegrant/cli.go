@@ -33,6 +33,8 @@ type command struct {
 var commands = map[string]command{
 	"scan":    {"find risky RBAC grants in manifests (and prove their use from audit logs)", runScan},
 	"rules":   {"list the rules of the catalogue", runRules},
+	"who-can": {"list who may make a request (groups expanded, bindings with file:line)", runWhoCan},
+	"can":     {"list what an identity may do (and, with --audit-log, what it used)", runCan},
 	"version": {"print the version", runVersion},
 }
 

@@ -5,6 +5,8 @@ Usage:
 
 	kubegrant scan [PATH|-]... [flags]
 	kubegrant rules [--format text|json|markdown]
+	kubegrant who-can VERB RESOURCE[/SUBRESOURCE]|URL [PATH|-]... [-n NS] [--name NAME] [--format text|json]
+	kubegrant can SUBJECT [PATH|-]... [-n NS] [--group G]... [--audit-log PATH]... [--format text|json]
 	kubegrant version
 
 The static pass loads Roles, ClusterRoles, RoleBindings and
@@ -14,6 +16,11 @@ authorizer does, and evaluates the embedded Rego catalogue. With
 --audit-log, the dynamic pass replays audit logs against the same grants
 to mark each finding exercised or never exercised, and runs the audit
 detections.
+
+who-can lists the subjects allowed a request (with their bindings, file:line),
+groups expanded to the identities of the input and system:masters shown; can
+lists an identity's grants and, with --audit-log, which it used. Both read
+the same inputs as scan (docs/access.md).
 
 # Suppressions
 
