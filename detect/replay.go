@@ -133,10 +133,12 @@ func rejectedError(st audit.Stats) error {
 type tracked struct {
 	finding  *reports.Finding
 	patterns []rbacv1.PolicyRule
-	count    int
-	first    time.Time
-	last     time.Time
-	evidence []reports.Evidence
+	// grantUsed[i] says whether Grants[i] allowed a request that counted.
+	grantUsed []bool
+	count     int
+	first     time.Time
+	last      time.Time
+	evidence  []reports.Evidence
 }
 
 type replayer struct {
@@ -187,7 +189,7 @@ func newReplayer(g *scanner.Graph, static []reports.Finding, rules []reports.Rul
 			}
 			continue
 		}
-		t := &tracked{finding: f, patterns: patterns[f.RuleID]}
+		t := &tracked{finding: f, patterns: patterns[f.RuleID], grantUsed: make([]bool, len(f.Grants))}
 		r.all = append(r.all, t)
 		subjects := map[scanner.Ref]bool{}
 		keys := map[reasonKey]bool{}
@@ -384,12 +386,19 @@ func (r *replayer) exercisedVia(t *tracked, k reasonKey, req *scanner.Request) b
 	if len(t.finding.Grants) == 0 {
 		return true
 	}
-	for _, g := range t.finding.Grants {
+	if !r.counts(t, req) {
+		return false
+	}
+	found := false
+	for i, g := range t.finding.Grants {
 		if g.Binding == k.binding && g.Subject.Ref == k.subject && g.Allows(req) {
-			return r.counts(t, req)
+			found = true
+			if i < len(t.grantUsed) {
+				t.grantUsed[i] = true
+			}
 		}
 	}
-	return false
+	return found
 }
 
 // impersonationDenied: the apiserver answers a refused impersonation with a
@@ -398,16 +407,20 @@ func impersonationDenied(e *audit.Event) bool {
 	return e.Code == 403 && !e.Annotated
 }
 
-// matches: a grant allows the request and the finding's rule counts it.
+// matches: a grant of the finding allows the request and the finding's
+// rule counts it. Every grant that allows it is credited.
 func (r *replayer) matches(t *tracked, req *scanner.Request) bool {
+	if !r.counts(t, req) {
+		return false
+	}
 	allowed := false
-	for _, g := range t.finding.Grants {
+	for i, g := range t.finding.Grants {
 		if g.Allows(req) {
 			allowed = true
-			break
+			t.grantUsed[i] = true
 		}
 	}
-	return allowed && r.counts(t, req)
+	return allowed
 }
 
 // counts reports whether the finding's rule counts the request as use
@@ -495,6 +508,12 @@ func (r *replayer) finish() {
 		used := t.count > 0
 		f.Exercised = &used
 		f.ExerciseCount = t.count
+		for i := range f.GrantRefs {
+			if i < len(t.grantUsed) {
+				u := t.grantUsed[i]
+				f.GrantRefs[i].Exercised = &u
+			}
+		}
 		if used {
 			f.FirstSeen = t.first.UTC().Format(time.RFC3339Nano)
 			f.LastSeen = t.last.UTC().Format(time.RFC3339Nano)

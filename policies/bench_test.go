@@ -60,7 +60,7 @@ func BenchmarkEval(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				findings = len(fs)
+				findings = len(fs.Findings)
 			}
 			b.ReportMetric(float64(findings), "findings")
 		})

@@ -1,5 +1,6 @@
-// Package policies holds kubegrant's embedded Rego catalogue and evaluates
-// it over a resolved scanner.Graph.
+// Package policies holds kubegrant's embedded Rego catalogue and the risk
+// model of the static pass: it evaluates the catalogue over small inputs and
+// lets Go do the joins to grants, identities, scopes and attack paths.
 //
 // # Layout and metadata
 //
@@ -8,77 +9,87 @@
 // in lib/ (lib/rbac.rego follows the Kubernetes RBAC authorizer's matching
 // exactly). A rule's metadata lives only in its package-scoped # METADATA:
 // title, description, related_resources[0] (the help URI) and custom: id
-// (KG0NN, NN the CATALOGUE.md number), slug, severity, remediation (ending in
-// "."), tags (STRIDE and MITRE ATT&CK), catalogue ids, references (the other
-// tools' rule ids), kind (grant, the default, or hygiene) and exercised_by
-// (the RBAC rules a request must match to count as use of the flagged grant).
-// Load refuses a catalogue with incomplete or unknown metadata.
+// (KG0NN, NN the catalogue number; KG1NN for gap patterns; KGPNN for attack
+// paths), slug, severity (the default: results may set their own), remediation
+// (ending in "."), tags (STRIDE and MITRE ATT&CK), catalogue ids, references
+// (the other tools' rule ids), kind and exercised_by (the RBAC rules a request
+// must match to count as use of the capability). Load refuses a catalogue
+// with incomplete or unknown metadata.
 //
-// # Compile once, evaluate once
+// # Kinds of rules
 //
-// Load parses the embedded files, compiles them strictly (the checks of
-// `opa check --strict`) and prepares one query, data.kubegrant.findings
-// (lib/findings.rego), over every rule package. Eval converts the graph to
-// an input value once and evaluates that query once.
+//   - grant (the default) and hygiene: a deny set over the capability input.
+//     A result {"grant": p, "msg", "severity"?} says that whoever holds the
+//     rule of probe p in its scope has the capability; a result
+//     {"binding": b, "subject"?: j, "object"?: w, "msg", "severity"?} is
+//     about a binding (and one of its subjects).
+//   - identity: an identity_deny set over the identity input: a result
+//     {"identity": i, "msg", "severity"?} is about identity i.
+//   - path: metadata only; the escalation graph (graph.go) finds the paths.
 //
-// # Input document
+// # Capability input: one probe per distinct (rule, scope class)
+//
+// Real clusters hold far fewer distinct PolicyRules than grants, so the
+// capability rules never see grants: they see probes, one per distinct
+// (rule content, scope class). The scope class is "" (a ClusterRoleBinding),
+// a control-plane namespace by name (kube-system, kube-public,
+// kube-node-lease), or the placeholder "<namespace>" for every other
+// namespace; messages that name the placeholder get the grant's namespace
+// when findings are built.
 //
 //	{
-//	  "grants": [{                       // one per (binding, role, scope, rule)
-//	    "binding":  {"kind", "name", "namespace"},
-//	    "role":     {"kind", "name", "namespace"},
-//	    "scope":    "<namespace>" | "",  // "" = cluster-wide (ClusterRoleBinding)
-//	    "rule":     {"apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"},
-//	    "subjects": [{"kind", "name", "namespace"}],
-//	    "aggregatedFrom": {"kind", "name", "namespace"} | null
-//	  }],
-//	  "bindings": [{                     // every binding, resolved or not
+//	  "grants":     [{"scope": "" | "kube-system" | "<namespace>", "rule": {…}}], // the probes
+//	  "rules":      [{"apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"}],
+//	  "ruleGrants": [[p, …]],             // ruleGrants[k]: the probes of rules[k]
+//	  "bindings": [{                      // every binding, resolved or not
 //	    "kind", "name", "namespace",
 //	    "roleRef":  {"kind", "name", "namespace"},
-//	    "subjects": [{"kind", "name", "namespace"}]
+//	    "subjects": [{"kind", "name", "namespace"}],
+//	    "grants":   [p, …]               // the probes of its grants
 //	  }],
-//	  "rules":      [{"apiGroups", …}],  // distinct rule contents
-//	  "ruleGrants": [[i, …]],            // ruleGrants[k]: the grants holding rules[k]
-//	  "roles":      [{"kind", "name", "namespace"}], // every Role and ClusterRole loaded
-//	  // From Graph.Objects (all empty when only RBAC objects were loaded):
-//	  "serviceAccounts": [{"namespace", "name",
-//	                       "annotations": {…}}], // cloud identity annotations only
-//	  "namespaces":      ["<name>", …],          // Namespace objects
+//	  "roles":           [{"kind", "name", "namespace"}],
+//	  "serviceAccounts": [{"namespace", "name", "annotations": {…}}], // cloud identity annotations only
+//	  "namespaces":      ["<name>", …],
 //	  "workloads":       [{"kind", "namespace", "name", "serviceAccountName"}],
-//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}}, // workloads running as that ServiceAccount
-//	  "saGrants":        {i: true, …} // grants with a ServiceAccount subject named default,
-//	                                  // run by a workload or with a cloud identity
+//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}}
 //	}
 //
-// Arrays are never null. workloads are Pods and the controllers that run
-// them (Deployment, DaemonSet, StatefulSet, ReplicaSet,
-// ReplicationController, Job, CronJob), with the pod template's
-// ServiceAccount ("default" when unset); workloadsBySA indexes them by that
-// ServiceAccount's namespace and name, so a rule joins a grant's
-// ServiceAccount subject to the workloads that hold its token with one
-// lookup. Of a
-// ServiceAccount's annotations only eks.amazonaws.com/role-arn,
-// iam.gke.io/gcp-service-account and azure.workload.identity/client-id are
-// kept. Absence in these lists proves nothing unless the manifests hold
-// objects of that kind (and namespace) at all: rules that report missing
-// objects check that first, and stay silent on RBAC-only input. The per-subject grants of scanner.Graph are grouped
-// so that a binding with many subjects is matched once per rule, and rules
-// match each distinct rule once (most bindings share a few roles) and join
-// to grants through ruleGrants: evaluation is linear in grants with a small
-// constant, and the cost of matching grows with distinct rules only.
+// Arrays are never null. Absence in the object lists proves nothing unless
+// the manifests hold objects of that kind at all: rules that report missing
+// objects check that first.
 //
-// # Results and findings
+// # The risk model (Go)
 //
-// A rule's deny set holds objects {"grant": i, "msg": m} or {"binding": b,
-// "msg": m}, with an optional "severity" (overriding the metadata default),
-// an optional "subject": j (only that subject of the grant or binding) and
-// an optional "object": w (input.workloads[w], added as a related location).
-// Eval fans each result out to one reports.Finding per subject: grant-level
-// findings point at the rule's line (else the binding's), carry the binding,
-// the subject entry and the aggregated-from role as related locations, and
-// keep a pointer to the scanner.Grant so the audit replay can mark them
-// exercised; binding-level findings point at the subject entry and carry no
-// Grant. A malformed result is a policy bug and makes Eval fail rather than
-// drop it. Findings are sorted by rule ID, then graph order, then subject.
-// Fingerprints are left to package reports.
+// Eval joins each probe's results to the grants that hold it and aggregates
+// them into one finding per (rule, identity, scope), listing every grant
+// that gives it (capability.go). A probe that is cluster-admin equivalent
+// (KG001) keeps only that result: one critical, not ten. graph.go builds the
+// escalation graph: identities (with the groups the authenticator puts them
+// in), hubs ("every ServiceAccount of a namespace", "ServiceAccounts whose
+// token pods mount", "legacy token Secrets", "namespace admin", "any user",
+// "any group") and targets (cluster-admin, every Secret, kube-system's
+// Secrets, the nodes, admission control); each edge is a capability with the
+// grant that gives it, checked with the exact RBAC matcher. Compound
+// capabilities (bind on ClusterRoles plus writing bindings, escalate plus
+// writing roles, CSR create plus approve plus sign) are joined per identity,
+// its groups included. A 0-1 breadth-first search from each target gives
+// every node's distance and next hop (analysis.go); a finding's severity is
+// then the most severe of its rule's and of what it reaches, and every
+// non-system identity that reaches a target in two capability hops or more
+// gets a path finding (kind "path", rule KGPnn) with one hop per capability.
+//
+// # Identity input
+//
+//	{"identities": [{
+//	  "kind", "namespace", "name",
+//	  "holds":       [{"id", "severity", "msg", "scope", "group"}], // its own and its groups' findings
+//	  "workloads":   [{"kind", "namespace", "name", "mounted"}],      // mounted: pods hold its token
+//	  "annotations": {…},                                           // cloud identity annotations
+//	  "bindings":    [{"kind", "name", "namespace", "roleRef"}]
+//	}]}
+//
+// It holds the ServiceAccounts that workloads run as, that are named
+// default or that carry a cloud identity, and every identity that can mint
+// tokens. A malformed result is a policy bug and makes Eval fail rather than
+// drop it.
 package policies

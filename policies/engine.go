@@ -18,15 +18,21 @@ import (
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-// entrypoint is the one query over every rule package (lib/findings.rego).
-const entrypoint = "data.kubegrant.findings"
+// The two queries over every rule package (lib/findings.rego): the
+// capability, binding and hygiene rules, then the identity rules.
+const (
+	entrypoint         = "data.kubegrant.findings"
+	identityEntrypoint = "data.kubegrant.identity_findings"
+)
 
 // Engine holds the compiled catalogue and the one prepared query over all
 // rules. It is immutable after Load and safe for concurrent use.
 type Engine struct {
-	rules []reports.Rule
-	meta  map[string]ruleMeta // by package name
-	query rego.PreparedEvalQuery
+	rules         []reports.Rule
+	meta          map[string]ruleMeta // by package name
+	byID          map[string]ruleMeta
+	query         rego.PreparedEvalQuery
+	identityQuery rego.PreparedEvalQuery
 }
 
 var (
@@ -59,22 +65,34 @@ func load(ctx context.Context, fsys fs.FS, withTests bool) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading policy metadata: %w", err)
 	}
-	for pkg := range meta {
-		if len(c.GetRulesExact(ast.MustParseRef("data.kubegrant.rules."+pkg+".deny"))) == 0 {
-			return nil, fmt.Errorf("policy %s (%s) has no deny rule", meta[pkg].rule.ID, pkg)
+	for pkg, m := range meta {
+		want := map[string]string{reports.KindIdentity: "identity_deny", reports.KindPath: ""}[m.kind]
+		if _, ok := map[string]bool{reports.KindIdentity: true, reports.KindPath: true}[m.kind]; !ok {
+			want = "deny"
+		}
+		if want != "" && len(c.GetRulesExact(ast.MustParseRef("data.kubegrant.rules."+pkg+"."+want))) == 0 {
+			return nil, fmt.Errorf("policy %s (%s) has no %s rule", m.rule.ID, pkg, want)
 		}
 	}
-	pq, err := rego.New(
-		rego.Compiler(c),
-		rego.Query(entrypoint),
-		rego.Strict(true),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("preparing policy query: %w", err)
+	prepare := func(q string) (rego.PreparedEvalQuery, error) {
+		pq, err := rego.New(rego.Compiler(c), rego.Query(q), rego.Strict(true)).PrepareForEval(ctx)
+		if err != nil {
+			return pq, fmt.Errorf("preparing policy query: %w", err)
+		}
+		return pq, nil
 	}
-	e := &Engine{meta: meta, query: pq}
+	pq, err := prepare(entrypoint)
+	if err != nil {
+		return nil, err
+	}
+	iq, err := prepare(identityEntrypoint)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{meta: meta, query: pq, identityQuery: iq, byID: map[string]ruleMeta{}}
 	for _, m := range meta {
 		e.rules = append(e.rules, m.rule)
+		e.byID[m.rule.ID] = m
 	}
 	slices.SortFunc(e.rules, func(a, b reports.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return e, nil
@@ -132,64 +150,126 @@ func (e *Engine) Rules() []reports.Rule {
 	return slices.Clone(e.rules)
 }
 
-// Eval evaluates every rule over the graph in one query and returns the
-// findings, one per (grant, subject) or (binding, subject), sorted.
-func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) ([]reports.Finding, error) {
+// Result is the static pass's analysis of one graph.
+type Result struct {
+	// Findings are the capability findings (one per rule, identity and
+	// scope), the binding-level and identity-level findings and the attack
+	// paths, sorted.
+	Findings []reports.Finding
+	// Identities summarises what each non-system identity can do and
+	// reach, most powerful first.
+	Identities []reports.Identity
+}
+
+// Eval evaluates the capability rules once per distinct (rule, scope
+// class), joins their results to grants, identities and scopes, builds the
+// escalation graph and its paths, then evaluates the identity rules.
+func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 	in := buildInput(g)
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(in.doc))
+	byPkg, err := e.evalQuery(ctx, e.query, in.doc)
 	if err != nil {
-		return nil, fmt.Errorf("evaluating policies: %w", err)
+		return nil, err
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return []reports.Finding{}, nil
-	}
-	byPkg, ok := rs[0].Expressions[0].Value.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("evaluating policies: %s is %T, want an object", entrypoint, rs[0].Expressions[0].Value)
-	}
+	in.doc = nil
+	caps := make([][]capResult, len(in.probes))
+	var bindingResults []parsed
 	var errs []error
-	type parsed struct {
-		m ruleMeta
-		r result
-	}
-	var all []parsed
-	n := 0
-	for _, pkg := range sortedKeys(byPkg) {
-		m, ok := e.meta[pkg]
-		if !ok {
-			errs = append(errs, fmt.Errorf("policy package %s has results but no metadata", pkg))
-			continue
-		}
-		results, ok := byPkg[pkg].([]any)
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s: deny is %T, want a set", m.rule.ID, byPkg[pkg]))
-			continue
-		}
-		for _, v := range results {
-			r, err := parseResult(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", m.rule.ID, err))
+	for _, p := range e.parse(byPkg, &errs) {
+		switch {
+		case p.r.grant >= 0:
+			if p.r.grant >= len(caps) {
+				errs = append(errs, fmt.Errorf("%s: grant %d out of range (%d)", p.m.rule.ID, p.r.grant, len(caps)))
 				continue
 			}
-			all = append(all, parsed{m, r})
-			n += fanOutSize(g, in, r)
+			caps[p.r.grant] = append(caps[p.r.grant], capResult{meta: p.m, sev: p.severity(), msg: p.r.msg})
+		default:
+			bindingResults = append(bindingResults, p)
 		}
 	}
-	// The input document is no longer needed: let it go before the
-	// findings are built.
-	in.doc = nil
-	fo := fanOut{g: g, in: in, roleSources: roleSources(g), out: make([]sortable, 0, n), described: map[scanner.Ref]string{}}
-	for _, p := range all {
-		if err := fo.add(p.m, p.r); err != nil {
+	a := analyse(g, &in, caps, e.byID)
+	sources := roleSources(g)
+	d := newDescriber()
+	var out []reports.Finding
+	for _, h := range a.held {
+		h.finding = len(out)
+		out = append(out, capabilityFinding(g, h, sources, d.describe))
+	}
+	for _, p := range bindingResults {
+		fs, err := bindingFindings(g, &in, sources, d.describe, p)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.m.rule.ID, err))
 		}
+		out = append(out, fs...)
 	}
+	idFindings, err := e.identityFindings(ctx, a, out, d.describe)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	out = append(out, idFindings...)
+	out = append(out, a.paths()...)
 	if err := errors.Join(errs...); err != nil {
 		// A malformed result is a bug in a policy: fail loudly rather
 		// than drop findings silently.
 		return nil, err
 	}
-	return fo.sorted(), nil
+	sortFindings(out)
+	return &Result{Findings: out, Identities: a.identities(out)}, nil
+}
+
+// evalQuery runs one prepared query and returns its object of rule
+// package name → result set.
+func (e *Engine) evalQuery(ctx context.Context, q rego.PreparedEvalQuery, doc ast.Value) (map[string]any, error) {
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(doc))
+	if err != nil {
+		return nil, fmt.Errorf("evaluating policies: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return map[string]any{}, nil
+	}
+	byPkg, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("evaluating policies: result is %T, want an object", rs[0].Expressions[0].Value)
+	}
+	return byPkg, nil
+}
+
+// parsed is one result of one rule.
+type parsed struct {
+	m ruleMeta
+	r result
+}
+
+func (p parsed) severity() reports.Severity {
+	if p.r.severity != "" {
+		return p.r.severity
+	}
+	return p.m.rule.Severity
+}
+
+// parse checks every result of a query, in rule package order.
+func (e *Engine) parse(byPkg map[string]any, errs *[]error) []parsed {
+	var all []parsed
+	for _, pkg := range sortedKeys(byPkg) {
+		m, ok := e.meta[pkg]
+		if !ok {
+			*errs = append(*errs, fmt.Errorf("policy package %s has results but no metadata", pkg))
+			continue
+		}
+		results, ok := byPkg[pkg].([]any)
+		if !ok {
+			*errs = append(*errs, fmt.Errorf("%s: deny is %T, want a set", m.rule.ID, byPkg[pkg]))
+			continue
+		}
+		for _, v := range results {
+			r, err := parseResult(v)
+			if err != nil {
+				*errs = append(*errs, fmt.Errorf("%s: %w", m.rule.ID, err))
+				continue
+			}
+			all = append(all, parsed{m, r})
+		}
+	}
+	return all
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -205,8 +285,9 @@ func sortedKeys(m map[string]any) []string {
 type result struct {
 	msg      string
 	severity reports.Severity // "" for the rule's default
-	grant    int              // index into input.grants, or -1
+	grant    int              // index into input.grants (a probe), or -1
 	binding  int              // index into input.bindings, or -1
+	identity int              // index into the identity rules' input.identities, or -1
 	subject  int              // index into the subjects, or -1 for all
 	object   int              // index into input.workloads, or -1
 }
@@ -216,7 +297,7 @@ func parseResult(v any) (result, error) {
 	if !ok {
 		return result{}, fmt.Errorf("result %v is not an object", v)
 	}
-	r := result{grant: -1, binding: -1, subject: -1, object: -1}
+	r := result{grant: -1, binding: -1, identity: -1, subject: -1, object: -1}
 	for k, val := range obj {
 		var err error
 		switch k {
@@ -233,6 +314,8 @@ func parseResult(v any) (result, error) {
 			r.grant, err = index(val)
 		case "binding":
 			r.binding, err = index(val)
+		case "identity":
+			r.identity, err = index(val)
 		case "subject":
 			r.subject, err = index(val)
 		case "object":
@@ -247,10 +330,19 @@ func parseResult(v any) (result, error) {
 	switch {
 	case r.msg == "":
 		return result{}, fmt.Errorf("result %v has no msg", v)
-	case (r.grant < 0) == (r.binding < 0):
-		return result{}, fmt.Errorf("result %v needs exactly one of grant and binding", v)
+	case btoi(r.grant >= 0)+btoi(r.binding >= 0)+btoi(r.identity >= 0) != 1:
+		return result{}, fmt.Errorf("result %v needs exactly one of grant, binding and identity", v)
+	case r.grant >= 0 && (r.subject >= 0 || r.object >= 0):
+		return result{}, fmt.Errorf("result %v: a capability (grant) result names no subject or object", v)
 	}
 	return r, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func index(v any) (int, error) {

@@ -135,8 +135,8 @@ func TestEvalCases(t *testing.T) {
 				return &b.g
 			},
 			want: []brief{
-				{"KG011", "critical", "User/alice", "", "rbac.yaml:3"},
 				{"KG011", "critical", "ServiceAccount/ci/deployer", "", "rbac.yaml:3"},
+				{"KG011", "critical", "User/alice", "", "rbac.yaml:3"},
 			},
 		},
 		{
@@ -162,7 +162,7 @@ func TestEvalCases(t *testing.T) {
 			},
 		},
 		{
-			name: "bind: only the subject that can also create bindings is critical",
+			name: "bind: bind plus RoleBindings is admin of the namespace; bind alone stays high",
 			graph: func() *scanner.Graph {
 				b := newGraph()
 				binder := b.role(scanner.KindClusterRole, "", "binder", rule(rbac, l("clusterroles"), l("bind")))
@@ -173,7 +173,8 @@ func TestEvalCases(t *testing.T) {
 			},
 			want: []brief{
 				{"KG028", "high", "User/alice", "team-a", "rbac.yaml:2"},
-				{"KG028", "critical", "User/bob", "team-a", "rbac.yaml:2"},
+				{"KG028", "high", "User/bob", "team-a", "rbac.yaml:2"},
+				{"KG029", "high", "User/bob", "team-a", "rbac.yaml:4"},
 			},
 		},
 		{
@@ -188,8 +189,8 @@ func TestEvalCases(t *testing.T) {
 				return &b.g
 			},
 			want: []brief{
-				{"KG052", "critical", "User/system:anonymous", "", "rbac.yaml:3"},
 				{"KG052", "critical", "Group/system:unauthenticated", "", "rbac.yaml:4"},
+				{"KG052", "critical", "User/system:anonymous", "", "rbac.yaml:3"},
 			},
 		},
 		{
@@ -207,7 +208,7 @@ func TestEvalCases(t *testing.T) {
 			},
 		},
 		{
-			name: "identical rules twice for one subject stay two findings",
+			name: "identical rules twice for one subject are one finding with two grants",
 			graph: func() *scanner.Graph {
 				b := newGraph()
 				b.g.Bindings = nil
@@ -222,7 +223,6 @@ func TestEvalCases(t *testing.T) {
 			},
 			want: []brief{
 				{"KG009", "critical", "User/alice", "", "ClusterRoleBinding/crb"},
-				{"KG009", "critical", "User/alice", "", "ClusterRoleBinding/crb"},
 			},
 		},
 	} {
@@ -234,7 +234,7 @@ func TestEvalCases(t *testing.T) {
 			if got == nil {
 				t.Fatal("Eval returned a nil slice")
 			}
-			if diff := cmp.Diff(tc.want, briefs(got)); diff != "" {
+			if diff := cmp.Diff(tc.want, briefs(got.Findings)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
@@ -254,10 +254,11 @@ func TestEvalFindingFields(t *testing.T) {
 	anon := b.bind("dev", "anon", scanner.Ref{Kind: scanner.KindRole, Name: "reader"}, user("system:anonymous")) // 5, 6
 	g := &b.g
 
-	got, err := engine(t).Eval(context.Background(), g)
+	res, err := engine(t).Eval(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := res.Findings
 	want := []reports.Finding{
 		{
 			RuleID: "KG011", Severity: reports.Critical, Kind: reports.KindGrant,
@@ -273,7 +274,11 @@ func TestEvalFindingFields(t *testing.T) {
 				{Message: `subject ServiceAccount "ci/deployer"`, Location: scanner.Source{File: "rbac.yaml", Line: 4}},
 				{Message: `aggregated from ClusterRole "token-part"`, Location: scanner.Source{File: "rbac.yaml", Line: 1}},
 			},
-			Key:    "aggregatedFrom=ClusterRole/token-part",
+			GrantRefs: []reports.GrantRef{{
+				Binding: bd.Ref, Role: parent,
+				Rule:     &reports.PolicyRule{APIGroups: l(""), Resources: l("serviceaccounts/token"), Verbs: l("create"), ResourceNames: l(), NonResourceURLs: l()},
+				Location: scanner.Source{File: "rbac.yaml", Line: 2},
+			}},
 			Grants: []*scanner.Grant{&g.Grants[0]},
 		},
 		{
@@ -303,10 +308,11 @@ func TestEvalKinds(t *testing.T) {
 	b := newGraph()
 	r := b.role(scanner.KindRole, "ns", "r", rule(l("example.com"), l("widgets"), l("*")))
 	b.bind("ns", "rb", r, user("alice"))
-	got, err := engine(t).Eval(context.Background(), &b.g)
+	res, err := engine(t).Eval(context.Background(), &b.g)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := res.Findings
 	if len(got) != 1 || got[0].Kind != reports.KindHygiene || got[0].RuleID != "KG007" {
 		t.Fatalf("got %+v, want one KG007 hygiene finding", got)
 	}

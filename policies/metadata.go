@@ -25,7 +25,7 @@ var rulesPrefix = ast.MustParseRef("data.kubegrant.rules")
 // ruleMeta is a rule's report metadata plus what Eval needs to fan out.
 type ruleMeta struct {
 	rule reports.Rule
-	kind string // reports.KindGrant or reports.KindHygiene
+	kind string // reports.KindGrant, KindHygiene, KindIdentity or KindPath
 }
 
 // collectMetadata turns the package-scoped `# METADATA` of every rule
@@ -151,9 +151,9 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	switch kind {
 	case "":
 		kind = reports.KindGrant
-	case reports.KindGrant, reports.KindHygiene:
+	case reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath:
 	default:
-		fail("custom.kind %q: want %q or %q", kind, reports.KindGrant, reports.KindHygiene)
+		fail("custom.kind %q: want %q, %q, %q or %q", kind, reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath)
 	}
 	if !idPattern.MatchString(r.ID) {
 		fail("custom.id %q does not match %s", r.ID, idPattern)
@@ -178,7 +178,7 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	if len(r.Tags) == 0 {
 		fail("custom.tags needs at least one tag")
 	}
-	if len(r.Catalogue) == 0 {
+	if len(r.Catalogue) == 0 && kind != reports.KindPath {
 		fail("custom.catalogue needs at least one CATALOGUE.md id")
 	}
 	for _, id := range r.Catalogue {

@@ -265,10 +265,18 @@ func Fingerprint(f *Finding) string {
 	field("rule", f.RuleID)
 	field("kind", f.Kind)
 	ref("subject", f.Subject)
-	ref("binding", f.Binding)
-	ref("role", f.Role)
+	// A finding about an identity's capability (GrantRefs) or an attack
+	// path is the same finding whichever grants give it: grants come and
+	// go without changing what the identity can do.
+	identityLevel := f.GrantRefs != nil || f.Kind == KindPath
+	if !identityLevel {
+		ref("binding", f.Binding)
+		ref("role", f.Role)
+	}
 	field("scope", f.Scope)
-	if f.Rule != nil {
+	if identityLevel {
+		field("norule")
+	} else if f.Rule != nil {
 		field("apiGroups", sortedSet(f.Rule.APIGroups)...)
 		field("resources", sortedSet(f.Rule.Resources)...)
 		field("verbs", sortedSet(f.Rule.Verbs)...)

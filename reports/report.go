@@ -60,6 +60,7 @@ const (
 	KindDetection = "detection" // an audit detection fired (dynamic pass)
 	KindHygiene   = "hygiene"   // an RBAC hygiene problem (dangling refs, wildcards…)
 	KindPath      = "path"      // an attack path: a chain of capabilities from one identity to a target
+	KindIdentity  = "identity"  // what an identity holds, joined to where it runs (workloads, cloud identity)
 )
 
 // SchemaVersion is the version of the JSON report's contract (docs/report.md).
@@ -199,6 +200,9 @@ type GrantRef struct {
 	Scope    string         `json:"scope"`
 	Rule     *PolicyRule    `json:"rule,omitempty"`
 	Location scanner.Source `json:"location"`
+	// Exercised is set when audit logs were replayed: whether this grant
+	// allowed a request that counts as use of the finding.
+	Exercised *bool `json:"exercised,omitempty"`
 }
 
 // Targets of attack paths: what an attacker wants in the end.
@@ -224,6 +228,8 @@ type Hop struct {
 	// Exercised and Evidence are set when audit logs were replayed.
 	Exercised *bool      `json:"exercised,omitempty"`
 	Evidence  []Evidence `json:"evidence,omitempty"`
+	// GrantOf is the grant behind Grant, for the replay; not written out.
+	GrantOf *scanner.Grant `json:"-"`
 }
 
 // Identity is what one identity (a User, Group or ServiceAccount, with the

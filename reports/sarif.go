@@ -363,6 +363,9 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 		res.AddRelatedLocation(loc)
 	}
 	res.WithPartialFingerPrints(map[string]interface{}{FingerprintKey: f.Fingerprint})
+	if flow := s.codeFlow(f); flow != nil {
+		res.CodeFlows = []*sarif.CodeFlow{flow}
+	}
 
 	if f.Subject != nil {
 		props["subject"] = f.Subject.String()
@@ -421,6 +424,41 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 		res.AddSuppression(sup)
 	}
 	return res
+}
+
+// codeFlow renders an attack path as one thread flow with a location per
+// capability hop (the grant that enables it), in order; nil for other
+// findings.
+func (s *sarifWriter) codeFlow(f *Finding) *sarif.CodeFlow {
+	if f.Kind != KindPath || len(f.Path) == 0 {
+		return nil
+	}
+	tf := sarif.NewThreadFlow()
+	order := 0
+	for _, h := range f.Path {
+		if h.RuleID == "" {
+			continue
+		}
+		to := h.To.String()
+		if h.To.Kind == KindTarget {
+			to = h.To.Name
+		}
+		loc := s.location(h.Location, h.From.String())
+		if loc == nil {
+			continue
+		}
+		order++
+		loc.WithMessage(sarif.NewTextMessage(fmt.Sprintf("%d. %s %s → %s", order, h.From.String(), h.Capability, to)))
+		tfl := sarif.NewThreadFlowLocation().WithLocation(loc).WithExecutionOrder(order)
+		if h.Exercised != nil {
+			tfl.Properties = sarif.Properties{"exercised": *h.Exercised}
+		}
+		tf.AddLocation(tfl)
+	}
+	if order == 0 {
+		return nil
+	}
+	return sarif.NewCodeFlow().WithThreadFlows([]*sarif.ThreadFlow{tf}).WithTextMessage(f.Message)
 }
 
 // findingLogicalName names what a finding without a file is about: its

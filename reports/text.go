@@ -13,8 +13,10 @@ import (
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-// textWriter writes a report for a terminal: findings grouped by severity,
-// most severe first, then diagnostics, then one summary line. No colour.
+// textWriter writes a report for a terminal, top-down as a person reads
+// it: the summary line, the attack paths (walked ones first), the most
+// powerful identities, then every finding grouped by identity, each with
+// its fix, then the audit detections and the diagnostics. No colour.
 //
 // Names, messages and audit fields come from untrusted manifests and logs,
 // so control characters (ANSI escapes, newlines) are shown escaped and can
@@ -25,41 +27,97 @@ type textWriter struct {
 
 var _ Writer = (*textWriter)(nil)
 
+// topIdentities is how many identities the text report lists.
+const topIdentities = 10
+
 func (t *textWriter) Write(w io.Writer, r *Report) error {
 	r = finalized(r)
 	bw := bufio.NewWriter(w)
 	rules := ruleIndex(r.Rules)
 
-	shown := 0
-	for _, sev := range append(Severities[:len(Severities):len(Severities)], "") {
-		var group []*Finding
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			if f.Suppression != nil && !t.opts.ShowSuppressed {
-				continue
-			}
-			// The "" pass collects findings whose severity is not in the
-			// enum (Finalize has added a diagnostic for them).
-			if (sev == "" && f.Severity.Rank() == 0) || (sev != "" && f.Severity == sev) {
-				group = append(group, f)
-			}
-		}
-		if len(group) == 0 {
+	bw.WriteString("kubegrant: " + t.summaryLine(r) + "\n\n")
+	var paths, detections, others []*Finding
+	byIdentity := map[scanner.Ref][]*Finding{}
+	var identities []scanner.Ref
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Suppression != nil && !t.opts.ShowSuppressed {
 			continue
 		}
-		title := strings.ToUpper(string(sev))
-		if sev == "" {
-			title = "UNKNOWN SEVERITY"
+		switch {
+		case f.Kind == KindPath:
+			paths = append(paths, f)
+		case f.Kind == KindDetection:
+			detections = append(detections, f)
+		case f.Subject != nil:
+			if byIdentity[*f.Subject] == nil {
+				identities = append(identities, *f.Subject)
+			}
+			byIdentity[*f.Subject] = append(byIdentity[*f.Subject], f)
+		default:
+			others = append(others, f)
 		}
-		fmt.Fprintf(bw, "%s (%d)\n\n", title, len(group))
-		for _, f := range group {
+	}
+	if len(paths)+len(detections)+len(others)+len(identities) == 0 {
+		bw.WriteString("No findings.\n\n")
+	}
+	if len(paths) > 0 {
+		slices.SortStableFunc(paths, func(a, b *Finding) int {
+			return cmp.Or(-cmp.Compare(walkedRank(a), walkedRank(b)), -cmp.Compare(a.Severity.Rank(), b.Severity.Rank()))
+		})
+		fmt.Fprintf(bw, "ATTACK PATHS (%d)\n\n", len(paths))
+		for _, f := range paths {
+			writeTextPath(bw, f, rules[f.RuleID])
+			bw.WriteString("\n")
+		}
+	}
+	if len(r.Identities) > 0 {
+		n := min(len(r.Identities), topIdentities)
+		fmt.Fprintf(bw, "MOST POWERFUL IDENTITIES (%d of %d)\n\n", n, len(r.Identities))
+		for _, id := range r.Identities[:n] {
+			reach := "reaches nothing critical"
+			if len(id.Reaches) > 0 {
+				reach = "reaches " + strings.Join(id.Reaches, ", ")
+			}
+			fmt.Fprintf(bw, "  %-8s  %s  %s  (%s)\n", id.Severity, clean(textRef(&id.Identity)), reach, clean(strings.Join(id.Capabilities, " ")))
+		}
+		bw.WriteString("\n")
+	}
+	if len(identities) > 0 {
+		top := func(ref scanner.Ref) int {
+			m := 0
+			for _, f := range byIdentity[ref] {
+				m = max(m, f.Severity.Rank())
+			}
+			return m
+		}
+		slices.SortStableFunc(identities, func(a, b scanner.Ref) int {
+			return cmp.Or(-cmp.Compare(top(a), top(b)), strings.Compare(a.String(), b.String()))
+		})
+		fmt.Fprintf(bw, "FINDINGS BY IDENTITY (%d identities)\n\n", len(identities))
+		for _, ref := range identities {
+			fs := byIdentity[ref]
+			sortBySeverity(fs)
+			fmt.Fprintf(bw, "%s  (%s)\n\n", clean(textRef(&ref)), plural(len(fs), "finding", "findings"))
+			for _, f := range fs {
+				writeTextFinding(bw, f, rules[f.RuleID])
+				bw.WriteString("\n")
+			}
+		}
+	}
+	for _, group := range []struct {
+		title string
+		fs    []*Finding
+	}{{"AUDIT DETECTIONS", detections}, {"OTHER FINDINGS", others}} {
+		if len(group.fs) == 0 {
+			continue
+		}
+		sortBySeverity(group.fs)
+		fmt.Fprintf(bw, "%s (%d)\n\n", group.title, len(group.fs))
+		for _, f := range group.fs {
 			writeTextFinding(bw, f, rules[f.RuleID])
 			bw.WriteString("\n")
 		}
-		shown += len(group)
-	}
-	if shown == 0 {
-		bw.WriteString("No findings.\n\n")
 	}
 
 	if len(r.Diagnostics) > 0 {
@@ -78,13 +136,66 @@ func (t *textWriter) Write(w io.Writer, r *Report) error {
 		}
 		bw.WriteString("\n")
 	}
-
-	bw.WriteString(t.summaryLine(r))
-	bw.WriteString("\n")
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)
 	}
 	return nil
+}
+
+func walkedRank(f *Finding) int {
+	if f.Walked != nil && *f.Walked {
+		return 1
+	}
+	return 0
+}
+
+func sortBySeverity(fs []*Finding) {
+	slices.SortStableFunc(fs, func(a, b *Finding) int { return -cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
+}
+
+// writeTextPath draws an attack path as a numbered chain, one hop a line,
+// with the grant that enables each hop and, after a replay, its use.
+func writeTextPath(w *bufio.Writer, f *Finding, rule *Rule) {
+	status := ""
+	switch {
+	case f.Walked != nil && *f.Walked:
+		status = "  WALKED: every step was used, in order"
+	case f.Walked != nil:
+		status = "  (not walked in the audit window)"
+	}
+	target := ""
+	if n := len(f.Path); n > 0 {
+		target = f.Path[n-1].To.Name
+	}
+	fmt.Fprintf(w, "  %s  %s  %s → %s%s\n", strings.ToUpper(string(f.Severity)), clean(f.RuleID), clean(textRef(f.Subject)), clean(target), status)
+	step := 0
+	for _, h := range f.Path {
+		if h.RuleID == "" {
+			fmt.Fprintf(w, "       %s is %s\n", clean(textRef(&h.From)), clean(strings.TrimPrefix(h.Capability, "holds every permission: ")))
+			continue
+		}
+		step++
+		to := textRef(&h.To)
+		if h.To.Kind == KindTarget {
+			to = h.To.Name
+		}
+		fmt.Fprintf(w, "    %d. %s %s\n       → %s\n", step, clean(textRef(&h.From)), clean(h.Capability), clean(to))
+		if h.Grant != nil {
+			fmt.Fprintf(w, "       by %s → %s at %s\n", clean(textRef(&h.Grant.Binding)), clean(textRef(&h.Grant.Role)), clean(h.Location.String()))
+		}
+		if h.Exercised != nil {
+			if *h.Exercised {
+				for _, e := range h.Evidence {
+					fmt.Fprintf(w, "       used: %s\n", clean(textEvidence(&e)))
+				}
+			} else {
+				w.WriteString("       never used in the audit window\n")
+			}
+		}
+	}
+	if rule != nil && rule.Remediation != "" {
+		fmt.Fprintf(w, "    fix: %s\n", clean(rule.Remediation))
+	}
 }
 
 func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
@@ -99,14 +210,14 @@ func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
 	if rule != nil && rule.Title != "" {
 		title = "  " + rule.Title
 	}
-	fmt.Fprintf(w, "  %s  %s%s\n", clean(loc), clean(f.RuleID), clean(title))
+	fmt.Fprintf(w, "  %-8s  %s%s  %s\n", f.Severity, clean(f.RuleID), clean(title), clean(loc))
 	if f.Message != "" {
 		fmt.Fprintf(w, "    %s\n", clean(f.Message))
 	}
 	line := func(label, value string) {
 		fmt.Fprintf(w, "    %-12s%s\n", label+":", clean(value))
 	}
-	if f.Subject != nil {
+	if f.Subject != nil && f.Kind == KindDetection {
 		line("subject", textRef(f.Subject))
 	}
 	if f.Binding != nil {
@@ -136,6 +247,19 @@ func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
 	}
 	for _, e := range f.Evidence {
 		line("evidence", textEvidence(&e))
+	}
+	if n := len(f.GrantRefs); n > 1 {
+		line("grants", fmt.Sprintf("%d grants give it:", n))
+		for i, g := range f.GrantRefs {
+			if i == 5 {
+				fmt.Fprintf(w, "      … and %d more (JSON lists them all)\n", n-5)
+				break
+			}
+			fmt.Fprintf(w, "      %s → %s at %s\n", clean(textRef(&g.Binding)), clean(textRef(&g.Role)), clean(g.Location.String()))
+		}
+	}
+	if rule != nil && rule.Remediation != "" && f.Kind != KindDetection {
+		line("fix", rule.Remediation)
 	}
 	if s := f.Suppression; s != nil {
 		v := s.Kind
@@ -266,6 +390,12 @@ func (t *textWriter) summaryLine(r *Report) string {
 		}
 		if len(levels) > 0 {
 			b.WriteString(": " + strings.Join(levels, ", "))
+		}
+	}
+	if r.Summary.Paths > 0 {
+		fmt.Fprintf(&b, "; %s", plural(r.Summary.Paths, "attack path", "attack paths"))
+		if r.Summary.Walked > 0 {
+			fmt.Fprintf(&b, " (%d walked)", r.Summary.Walked)
 		}
 	}
 	if n := r.Summary.Suppressed; n > 0 {

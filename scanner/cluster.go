@@ -154,7 +154,9 @@ var clusterKinds = []clusterKind{
 			return "", err
 		}
 		for i := range l.Items {
-			inv.Objects = append(inv.Objects, objectFromAPI("ServiceAccount", "v1", &l.Items[i].ObjectMeta, nil))
+			o := objectFromAPI("ServiceAccount", "v1", &l.Items[i].ObjectMeta, nil)
+			o.AutomountToken = l.Items[i].AutomountServiceAccountToken
+			inv.Objects = append(inv.Objects, o)
 		}
 		return l.Continue, nil
 	}},
@@ -469,6 +471,7 @@ func objectFromAPI(kind, apiVersion string, m *metav1.ObjectMeta, spec *corev1.P
 	}
 	if spec != nil {
 		o.ServiceAccountName = podServiceAccount(spec)
+		o.AutomountToken = spec.AutomountServiceAccountToken
 	}
 	return o
 }

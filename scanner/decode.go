@@ -706,9 +706,13 @@ func (d *decoder) keptObject(n *yaml.Node, kind, apiVersion string) *fieldError 
 		if o.Type, err = str(get(n, "type"), "type"); err != nil {
 			return inObject(err, kind, m.name)
 		}
+	case "ServiceAccount":
+		if o.AutomountToken, err = optBool(get(n, "automountServiceAccountToken"), "automountServiceAccountToken"); err != nil {
+			return inObject(err, kind, m.name)
+		}
 	default:
 		if path, ok := podSpecPath[kind]; ok {
-			if o.ServiceAccountName, err = serviceAccountName(n, path); err != nil {
+			if o.ServiceAccountName, o.AutomountToken, err = podSpecServiceAccount(n, path); err != nil {
 				return inObject(err, kind, m.name)
 			}
 		}
@@ -717,32 +721,49 @@ func (d *decoder) keptObject(n *yaml.Node, kind, apiVersion string) *fieldError 
 	return nil
 }
 
-// serviceAccountName reads the pod spec's service account: serviceAccountName,
+// podSpecServiceAccount reads the pod spec's service account (serviceAccountName,
 // else the deprecated serviceAccount, else "default" as the admission
-// controller sets it.
-func serviceAccountName(n *yaml.Node, path []string) (string, *fieldError) {
+// controller sets it) and its automountServiceAccountToken (nil when unset).
+func podSpecServiceAccount(n *yaml.Node, path []string) (string, *bool, *fieldError) {
 	cur := n
 	for i, key := range path {
 		cur = get(cur, key)
 		if cur == nil || isNull(deref(cur)) {
-			return "default", nil
+			return "default", nil, nil
 		}
 		if err := wantMap(cur, strings.Join(path[:i+1], ".")); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		cur = deref(cur)
 	}
 	prefix := strings.Join(path, ".") + "."
+	automount, err := optBool(get(cur, "automountServiceAccountToken"), prefix+"automountServiceAccountToken")
+	if err != nil {
+		return "", nil, err
+	}
 	for _, key := range []string{"serviceAccountName", "serviceAccount"} {
 		sa, err := str(get(cur, key), prefix+key)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if sa != "" {
-			return sa, nil
+			return sa, automount, nil
 		}
 	}
-	return "default", nil
+	return "default", automount, nil
+}
+
+// optBool reads an optional boolean field: nil when absent or null.
+func optBool(n *yaml.Node, field string) (*bool, *fieldError) {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		return nil, &fieldError{line: n.Line, path: field, msg: "must be a boolean"}
+	}
+	b := n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+	return &b, nil
 }
 
 // Node helpers. They resolve aliases and report a wrong type with the line

@@ -146,6 +146,10 @@ type Object struct {
 	// ServiceAccountName is the pod template's service account for pods
 	// and workloads ("" otherwise; "default" when unset on a workload).
 	ServiceAccountName string
+	// AutomountToken is automountServiceAccountToken: of a ServiceAccount,
+	// or of a pod's or workload's pod spec; nil when unset (a pod's value
+	// wins over its ServiceAccount's, and unset means mounted).
+	AutomountToken *bool
 	// Type is a Secret's type ("kubernetes.io/service-account-token",
 	// "Opaque"…), the only part of a Secret besides metadata that is kept.
 	Type   string

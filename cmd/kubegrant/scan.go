@@ -184,10 +184,12 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	if err != nil {
 		return nil, fmt.Errorf("loading policies: %w", err)
 	}
-	findings, err := engine.Eval(ctx, graph)
+	res, err := engine.Eval(ctx, graph)
 	if err != nil {
 		return nil, fmt.Errorf("evaluating policies: %w", err)
 	}
+	findings := res.Findings
+	report.Identities = res.Identities
 	if err := policies.MarkPlatformDefaults(findings); err != nil {
 		return nil, fmt.Errorf("loading platform defaults: %w", err)
 	}
@@ -209,6 +211,9 @@ func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, gr
 	if err != nil {
 		return err
 	}
+	// The replay marked the capability findings: a path was walked when
+	// its hops were, in order.
+	policies.MarkWalked(report.Findings)
 	report.Rules = append(report.Rules, res.Rules...)
 	report.Findings = append(report.Findings, res.Detections...)
 	report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)

@@ -5,7 +5,9 @@
 #   (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go): "*" matches
 #   every verb, group and resource; "*/sub" matches any resource's subresource
 #   sub; "pods/*" and "*/*" are literals; apiGroups "*" matches the core group "".
-#   resourceNames are ignored here: rules decide what they restrict.
+#   resourceNames restrict nothing here, except that a rule with resourceNames
+#   never authorises a top-level create or a deletecollection (the authorizer
+#   sees no name): rules decide what names restrict otherwise.
 package kubegrant.lib.rbac
 
 import rego.v1
@@ -43,12 +45,24 @@ resource_matches(rule, resource) if {
 	concat("/", ["*", parts[1]]) in rule.resources
 }
 
-# allows reports whether rule allows verb on group/resource for some object,
-# ignoring resourceNames.
+# allows reports whether rule allows verb on group/resource for some object.
+# resourceNames restrict nothing here but a top-level create and a
+# deletecollection, which they make impossible.
 allows(rule, group, resource, verb) if {
 	verb_matches(rule, verb)
 	group_matches(rule, group)
 	resource_matches(rule, resource)
+	not nameless_denied(rule, resource, verb)
+}
+
+# nameless_denied holds for a request that carries no name (top-level
+# create, deletecollection) against a rule that names objects: the
+# authorizer never lets it through.
+nameless_denied(rule, _, "deletecollection") if count(rule.resourceNames) > 0
+
+nameless_denied(rule, resource, verb) if {
+	count(rule.resourceNames) > 0
+	top_level_create(resource, verb)
 }
 
 # allowed_verbs lists which of verbs the rule allows on group/resource.
@@ -56,6 +70,7 @@ allows(rule, group, resource, verb) if {
 allowed_verbs(rule, group, resource, verbs) := [v |
 	some v in verbs
 	verb_matches(rule, v)
+	not nameless_denied(rule, resource, v)
 ] if {
 	group_matches(rule, group)
 	resource_matches(rule, resource)
@@ -114,6 +129,7 @@ matches(rule, targets, verbs) := [[r, v] |
 	resource_matches(rule, r)
 	some v in verbs
 	verb_matches(rule, v)
+	not nameless_denied(rule, r, v)
 ]
 
 # restricts reports whether the rule's resourceNames restrict verb on
@@ -169,30 +185,29 @@ reads_secrets(rule) if {
 	resource_matches(rule, "secrets")
 }
 
-# wildcard_bindings, writing_bindings and resolved_bindings hold the keys
-# of bindings with an all-"*" rule, with a rule that is more than read-only,
-# and with any rule at all.
-wildcard_bindings contains binding_key(input.grants[i].binding) if {
-	some k, rule in input.rules
-	all_wildcard(rule)
-	some i in input.ruleGrants[k]
+# power grades what a binding grants, from the probes of its grants
+# (input.bindings[b].grants): "admin" (an all-"*" rule), "write" (more than
+# read-only, or a role that does not resolve, which whoever creates it
+# fills), "read" (reads some resource in full), else "narrow" (reads only
+# named objects or non-resource URLs).
+power(b) := "admin" if {
+	some i in object.get(b, "grants", [])
+	all_wildcard(input.grants[i].rule)
+} else := "write" if {
+	some i in object.get(b, "grants", [])
+	not read_only(input.grants[i].rule)
+} else := "write" if {
+	count(object.get(b, "grants", [])) == 0
+} else := "read" if {
+	some i in object.get(b, "grants", [])
+	broad(input.grants[i].rule)
+} else := "narrow"
+
+# broad holds for a rule that reads some resource without naming objects.
+broad(rule) if {
+	count(rule.resources) > 0
+	count(rule.resourceNames) == 0
 }
-
-writing_bindings contains binding_key(input.grants[i].binding) if {
-	some k, rule in input.rules
-	not read_only(rule)
-	some i in input.ruleGrants[k]
-}
-
-resolved_bindings contains binding_key(g.binding) if some g in input.grants
-
-# power grades what a binding grants: "admin" (an all-"*" rule), "write"
-# (more than read-only, or a role that does not resolve, which whoever
-# creates it fills), else "read".
-power(b) := "admin" if binding_key(b) in wildcard_bindings
-else := "write" if binding_key(b) in writing_bindings
-else := "write" if not binding_key(b) in resolved_bindings
-else := "read"
 
 # discovery_roles are the bootstrap ClusterRoles Kubernetes itself binds to
 # every authenticated user or every ServiceAccount: binding them to a broad

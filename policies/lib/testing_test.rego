@@ -38,30 +38,13 @@ graph(grants) := {
 	"namespaces": [],
 	"workloads": [],
 	"workloadsBySA": {},
-	"saGrants": sa_grants(grants, {}, {}),
 }
-
-# sa_grants computes input.saGrants as the Go side does, from the
-# workloadsBySA index and the cloud-annotated [namespace, name] pairs.
-sa_grants(grants, by_sa, cloud) := {i: true |
-	some i, g in grants
-	some s in g.subjects
-	s.kind == "ServiceAccount"
-	interesting(s, by_sa, cloud)
-}
-
-interesting(s, _, _) if s.name == "default"
-
-interesting(s, by_sa, _) if by_sa[s.namespace][s.name]
-
-interesting(s, _, cloud) if [s.namespace, s.name] in cloud
 
 # with_workloads adds workloads ([kind, namespace, name, serviceAccountName])
 # to an input document, indexed as the Go side does.
 with_workloads(doc, ws) := object.union(doc, {
 	"workloads": [{"kind": k, "namespace": ns, "name": n, "serviceAccountName": sa} | some [k, ns, n, sa] in ws],
 	"workloadsBySA": by_sa,
-	"saGrants": sa_grants(doc.grants, by_sa, {}),
 }) if {
 	by_sa := {ns: {sa: [i | some i, [_, ns2, _, sa2] in ws; ns2 == ns; sa2 == sa] |
 		some [_, ns1, _, sa] in ws
@@ -73,3 +56,25 @@ with_workloads(doc, ws) := object.union(doc, {
 
 # sa is a ServiceAccount subject.
 sa(ns, name) := {"kind": "ServiceAccount", "name": name, "namespace": ns}
+
+# binding builds an input.bindings entry whose grants are the probes gs
+# (indexes into input.grants).
+binding(kind, ns, name, role_ref, subjects, gs) := {
+	"kind": kind, "name": name, "namespace": ns,
+	"roleRef": role_ref, "subjects": subjects, "grants": gs,
+}
+
+# hold is one capability an identity holds, for the identity rules.
+hold(id, severity, scope) := {"id": id, "severity": severity, "msg": sprintf("%s message", [id]), "scope": scope, "group": false}
+
+# workload is one workload of an identity, for the identity rules.
+workload(kind, ns, name, mounted) := {"kind": kind, "namespace": ns, "name": name, "mounted": mounted}
+
+# identity builds one input.identities entry.
+identity(kind, ns, name, holds, workloads, annotations, bindings) := {
+	"kind": kind, "namespace": ns, "name": name, "holds": holds,
+	"workloads": workloads, "annotations": annotations, "bindings": bindings,
+}
+
+# identities wraps identity entries into the identity rules' input.
+identities(ids) := {"identities": ids}

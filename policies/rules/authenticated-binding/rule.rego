@@ -49,6 +49,15 @@ finding(b, j, binding, "read") := {
 	]),
 }
 
+finding(b, j, binding, "narrow") := {
+	"binding": b,
+	"subject": j,
+	"severity": "low",
+	"msg": sprintf("%s %s binds %s %q to every authenticated user: read access to named objects only, for anyone with credentials", [
+		binding.kind, binding.name, binding.roleRef.kind, binding.roleRef.name,
+	]),
+}
+
 finding(b, j, binding, power) := {
 	"binding": b,
 	"subject": j,
@@ -56,7 +65,7 @@ finding(b, j, binding, power) := {
 	"msg": sprintf("%s %s binds %s %q to every authenticated user: %s", [
 		binding.kind, binding.name, binding.roleRef.kind, binding.roleRef.name, what[power],
 	]),
-} if power != "read"
+} if not power in {"read", "narrow"}
 
 what := {
 	"admin": "every verb on every resource for anyone with credentials",

@@ -19,9 +19,9 @@ alice := {"kind": "User", "name": "alice", "namespace": ""}
 
 # doc is an input with the binding and, when rule is not null, one grant of
 # that rule through it.
-doc(b, rule) := object.union(t.graph([object.union(t.grant_to("", rule, b.subjects), {"binding": {"kind": b.kind, "name": b.name, "namespace": b.namespace}})]), {"bindings": [b]}) if rule != null
+doc(b, rule) := object.union(t.graph([object.union(t.grant_to("", rule, b.subjects), {"binding": {"kind": b.kind, "name": b.name, "namespace": b.namespace}})]), {"bindings": [object.union(b, {"grants": [0]})]}) if rule != null
 
-doc(b, null) := {"grants": [], "rules": [], "ruleGrants": [], "bindings": [b]}
+doc(b, null) := {"grants": [], "rules": [], "ruleGrants": [], "bindings": [object.union(b, {"grants": []})]}
 
 read_pods := {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
 
@@ -68,4 +68,10 @@ test_ignores_other_subjects if {
 		{"kind": "Group", "name": "system:unauthenticated", "namespace": ""},
 	]), {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})
 	count(r) == 0
+}
+
+test_fires_low_for_named_objects_only if {
+	# Tekton's tekton-pipelines-info: one named ConfigMap for everyone.
+	r := deny with input as doc(crb("info", [authn]), {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"], "resourceNames": ["tekton-pipelines-info"]})
+	[f.severity | some f in r] == ["low"]
 }

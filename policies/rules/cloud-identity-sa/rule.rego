@@ -13,6 +13,7 @@
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg034
 # custom:
+#   kind: identity
 #   id: KG034
 #   slug: cloud-identity-sa
 #   severity: high
@@ -31,20 +32,18 @@ package kubegrant.rules.cloud_identity_sa
 
 import rego.v1
 
-import data.kubegrant.lib.risk
+import data.kubegrant.lib.identity
 
-# cloud maps [namespace, name] of each ServiceAccount with a cloud
-# identity annotation to it, built once.
-cloud := {[sa.namespace, sa.name]: sa |
-	some sa in input.serviceAccounts
-	count(sa.annotations) > 0
-}
-
-deny contains f if {
-	some [key, anchor], found in risk.held
-	sa := cloud[key]
-	some ann, value in sa.annotations
-	f := object.union(anchor, {"msg": sprintf("ServiceAccount %s/%s has cloud identity %s=%s and holds %s: %s", [
-		sa.namespace, sa.name, ann, value, risk.ids(found), risk.first_msg(found),
-	])})
+identity_deny contains f if {
+	some i, id in input.identities
+	count(id.annotations) > 0
+	held := identity.serious(id)
+	count(held) > 0
+	some ann, value in id.annotations
+	f := {
+		"identity": i,
+		"msg": sprintf("ServiceAccount %s has cloud identity %s=%s and holds %s: %s", [
+			identity.name(id), ann, value, identity.ids(held), identity.first_msg(held),
+		]),
+	}
 }

@@ -4,34 +4,22 @@ import rego.v1
 
 import data.kubegrant.lib.testing as t
 
-app := t.sa("team-a", "app")
-
-token := {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}
-
-doc(grants, annotations) := object.union(t.graph(grants), {
-	"serviceAccounts": [{"namespace": "team-a", "name": "app", "annotations": annotations}],
-	"saGrants": t.sa_grants(grants, {}, {["team-a", "app"] | count(annotations) > 0}),
-})
-
 irsa := {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app"}
 
-test_fires_irsa_with_token_minting if {
-	r := deny with input as doc([t.grant_to("team-a", token, [app])], irsa)
+app(holds, annotations) := t.identities([t.identity("ServiceAccount", "team-a", "app", holds, [], annotations, [])])
+
+test_fires_irsa_with_a_critical_hold if {
+	r := identity_deny with input as app([t.hold("KG011", "critical", "team-a")], irsa)
 	r == {{
-		"grant": 0, "subject": 0,
-		"msg": "ServiceAccount team-a/app has cloud identity eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/app and holds KG011: can mint a token for any ServiceAccount in namespace \"team-a\" and act as it",
+		"identity": 0,
+		"msg": "ServiceAccount team-a/app has cloud identity eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/app and holds KG011: KG011 message",
 	}}
 }
 
 test_ignores_without_annotation if {
-	count(deny) == 0 with input as doc([t.grant_to("team-a", token, [app])], {})
+	count(identity_deny) == 0 with input as app([t.hold("KG011", "critical", "team-a")], {})
 }
 
-test_ignores_harmless_grants if {
-	r := deny with input as doc([t.grant_to("team-a", {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}, [app])], irsa)
-	count(r) == 0
-}
-
-test_ignores_rbac_only_input if {
-	count(deny) == 0 with input as t.graph([t.grant_to("team-a", token, [app])])
+test_ignores_harmless_holds if {
+	count(identity_deny) == 0 with input as app([t.hold("KG060", "low", "")], irsa)
 }

@@ -13,13 +13,6 @@ test_fires_cluster_wide_critical if {
 	r == {{"grant": 0, "severity": "critical", "msg": "cluster-admin equivalent: every verb on every resource in every API group"}}
 }
 
-test_fires_with_non_resource_urls_note if {
-	r := deny with input as t.graph([t.grant("", all_rule), t.grant("", urls_rule)])
-	r == {{
-		"grant": 0, "severity": "critical",
-		"msg": "cluster-admin equivalent: every verb on every resource in every API group, and every non-resource URL",
-	}}
-}
 
 test_fires_namespace_admin_high if {
 	r := deny with input as t.graph([t.grant("team-a", all_rule)])

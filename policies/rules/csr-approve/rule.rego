@@ -19,7 +19,7 @@
 # custom:
 #   id: KG035
 #   slug: csr-approve
-#   severity: critical
+#   severity: high
 #   remediation: >-
 #     Remove update and patch on certificatesigningrequests/approval and approve
 #     on signers; leave approval to the controller manager's CSR approvers, or
@@ -48,6 +48,9 @@ group := "certificates.k8s.io"
 
 client_signer := "kubernetes.io/kube-apiserver-client"
 
+# Atomic: approving CSRs (certificatesigningrequests/approval plus approve
+# on signers). With CSR create and signing (KG036) the escalation graph
+# joins them per identity: a client certificate for any user or group.
 deny contains f if {
 	some k, rule in input.rules
 	not rbac.all_wildcard(rule)
@@ -56,71 +59,42 @@ deny contains f if {
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
 	rbac.cluster_wide(g)
-	some j, s in g.subjects
-	f := finding(i, j, rbac.subject_key(s), concat(", ", verbs))
+	f := finding(i, g.rule, concat(", ", verbs))
 }
 
-finding(i, j, key, verbs) := {
-	"grant": i,
-	"subject": j,
-	"severity": "critical",
-	"msg": sprintf("can create certificatesigningrequests and %s their approval for signer %s: mint a client certificate for any user or group", [verbs, client_signer]),
-} if {
-	key in creators
-	[key, true] in approvers
-} else := {
-	"grant": i,
-	"subject": j,
-	"severity": "high",
-	"msg": sprintf("can %s certificatesigningrequests/approval and approve signers %s: approve any pending CSR for them", [verbs, signers_of(key)]),
-} if {
-	some p in approvers
-	p[0] == key
-} else := {
-	"grant": i,
-	"subject": j,
-	"severity": "low",
-	"msg": sprintf("can %s certificatesigningrequests/approval, but no grant of the subject approves any signer", [verbs]),
-}
-
-# approvers holds [subject key, client] for each cluster-wide grant of
-# approve on signers, client when it reaches the API client signer.
-approvers contains [rbac.subject_key(s), client_signer_reached(g.rule)] if {
+deny contains f if {
 	some k, rule in input.rules
+	not rbac.all_wildcard(rule)
 	rbac.allows(rule, group, "signers", "approve")
+	count(rbac.allowed_verbs(rule, group, "certificatesigningrequests/approval", ["update", "patch"])) == 0
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
 	rbac.cluster_wide(g)
-	some s in g.subjects
+	f := {
+		"grant": i,
+		"severity": "medium",
+		"msg": sprintf("can approve for signers %s: with certificatesigningrequests/approval, approve any pending CSR for them", [signers(g.rule)]),
+	}
 }
 
-client_signer_reached(rule) := true if {
-	not rbac.restricted(rule)
-} else := true if {
+finding(i, rule, verbs) := {
+	"grant": i,
+	"severity": "high",
+	"msg": sprintf("can %s certificatesigningrequests/approval and approve for signer %s: approve any pending client certificate", [verbs, client_signer]),
+} if {
+	rbac.allows(rule, group, "signers", "approve")
+	client_signer_reached(rule)
+} else := {
+	"grant": i,
+	"severity": "medium",
+	"msg": sprintf("can %s certificatesigningrequests/approval: with approve on a signer, approve pending CSRs", [verbs]),
+}
+
+client_signer_reached(rule) if not rbac.restricted(rule)
+
+client_signer_reached(rule) if {
 	some n in rule.resourceNames
 	n in {client_signer, "kubernetes.io/*"}
-} else := false
-
-signer_names contains [rbac.subject_key(s), signers(g.rule)] if {
-	some k, rule in input.rules
-	rbac.allows(rule, group, "signers", "approve")
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	rbac.cluster_wide(g)
-	some s in g.subjects
 }
 
 signers(rule) := rbac.names(rule) if rbac.restricted(rule) else := "(any)"
-
-signers_of(key) := concat(", ", sort({n | some [key2, n] in signer_names; key2 == key}))
-
-# creators holds the subject keys that can create CSRs cluster-wide
-# (resourceNames never restrict create).
-creators contains rbac.subject_key(s) if {
-	some k, rule in input.rules
-	rbac.allows(rule, group, "certificatesigningrequests", "create")
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	rbac.cluster_wide(g)
-	some s in g.subjects
-}

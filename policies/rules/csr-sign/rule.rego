@@ -17,7 +17,7 @@
 # custom:
 #   id: KG036
 #   slug: csr-sign
-#   severity: critical
+#   severity: high
 #   remediation: >-
 #     Remove sign on signers and update and patch on
 #     certificatesigningrequests/status; leave signing to the controller manager,
@@ -37,6 +37,9 @@ import data.kubegrant.lib.rbac
 
 group := "certificates.k8s.io"
 
+# Atomic: signing as a signer. With CSR create, approval and status writes
+# (KG035) the escalation graph joins them per identity: a client
+# certificate for any user or group, system:masters included.
 deny contains f if {
 	some k, rule in input.rules
 	not rbac.all_wildcard(rule)
@@ -44,22 +47,19 @@ deny contains f if {
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
 	rbac.cluster_wide(g)
-	some j, s in g.subjects
-	rbac.subject_key(s) in status_writers
-	f := finding(i, j, g.rule)
+	f := finding(i, g.rule)
 }
 
-finding(i, j, rule) := {
+finding(i, rule) := {
 	"grant": i,
-	"subject": j,
-	"msg": "can sign as kubernetes.io/kube-apiserver-client and write CSR status: issue a client certificate for any user or group",
+	"severity": "high",
+	"msg": "can sign as kubernetes.io/kube-apiserver-client: with CSR create, approval and status writes, a client certificate for any user or group",
 } if {
 	client_signer(rule)
 } else := {
 	"grant": i,
-	"subject": j,
-	"severity": "high",
-	"msg": sprintf("can sign as %s and write CSR status: issue certificates from those signers", [rbac.names(rule)]),
+	"severity": "medium",
+	"msg": sprintf("can sign as %s", [rbac.names(rule)]),
 }
 
 client_signer(rule) if not rbac.restricted(rule)
@@ -67,13 +67,4 @@ client_signer(rule) if not rbac.restricted(rule)
 client_signer(rule) if {
 	some n in rule.resourceNames
 	n in {"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"}
-}
-
-status_writers contains rbac.subject_key(s) if {
-	some k, rule in input.rules
-	count(rbac.allowed_verbs(rule, group, "certificatesigningrequests/status", ["update", "patch"])) > 0
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	rbac.cluster_wide(g)
-	some s in g.subjects
 }

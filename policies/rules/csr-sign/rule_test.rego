@@ -4,29 +4,22 @@ import rego.v1
 
 import data.kubegrant.lib.testing as t
 
-alice := {"kind": "User", "name": "alice", "namespace": ""}
-
 sign := {"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["sign"]}
 
-status := {"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/status"], "verbs": ["patch"]}
-
-test_fires_critical_unrestricted if {
-	r := deny with input as t.graph([t.grant_to("", sign, [alice]), t.grant_to("", status, [alice])])
-	r == {{"grant": 0, "subject": 0, "msg": "can sign as kubernetes.io/kube-apiserver-client and write CSR status: issue a client certificate for any user or group"}}
-}
-
-test_fires_high_custom_signer if {
-	r := deny with input as t.graph([t.grant_to("", object.union(sign, {"resourceNames": ["example.com/issuer"]}), [alice]), t.grant_to("", status, [alice])])
+test_fires_high_client_signer if {
+	r := deny with input as t.graph([t.grant("", sign)])
 	[f.severity | some f in r] == ["high"]
 }
 
-test_ignores_sign_without_status if {
-	bob := {"kind": "User", "name": "bob", "namespace": ""}
-	r := deny with input as t.graph([t.grant_to("", sign, [alice]), t.grant_to("", status, [bob])])
-	count(r) == 0
+test_fires_medium_other_signers if {
+	r := deny with input as t.graph([t.grant("", object.union(sign, {"resourceNames": ["example.com/serving"]}))])
+	r == {{"grant": 0, "severity": "medium", "msg": "can sign as example.com/serving"}}
 }
 
-test_ignores_rolebinding if {
-	r := deny with input as t.graph([t.grant_to("team-a", sign, [alice]), t.grant_to("team-a", status, [alice])])
-	count(r) == 0
+test_ignores_namespaced if {
+	count(deny) == 0 with input as t.graph([t.grant("team-a", sign)])
+}
+
+test_ignores_approve if {
+	count(deny) == 0 with input as t.graph([t.grant("", object.union(sign, {"verbs": ["approve"]}))])
 }

@@ -12,6 +12,7 @@
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg058
 # custom:
+#   kind: identity
 #   id: KG058
 #   slug: daemonset-risky-sa
 #   severity: high
@@ -28,17 +29,19 @@ package kubegrant.rules.daemonset_risky_sa
 
 import rego.v1
 
-import data.kubegrant.lib.risk
+import data.kubegrant.lib.identity
 
-deny contains f if {
-	some [[ns, name], anchor], found in risk.held
-	ws := input.workloadsBySA[ns][name]
-	ds := [w | some w in ws; input.workloads[w].kind == "DaemonSet"]
+# One finding per ServiceAccount run by DaemonSets that mount its token.
+identity_deny contains f if {
+	some i, id in input.identities
+	ds := [w | some w in identity.mounted(id); w.kind == "DaemonSet"]
 	count(ds) > 0
-	f := object.union(anchor, {
-		"object": ds[0],
+	held := identity.serious(id)
+	count(held) > 0
+	f := {
+		"identity": i,
 		"msg": sprintf("%s runs on every node as ServiceAccount %s, which holds %s: %s", [
-			risk.workloads(ds), concat("/", [ns, name]), risk.ids(found), risk.first_msg(found),
+			identity.workloads(ds), identity.name(id), identity.ids(held), identity.first_msg(held),
 		]),
-	})
+	}
 }

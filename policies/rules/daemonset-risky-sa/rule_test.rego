@@ -4,27 +4,21 @@ import rego.v1
 
 import data.kubegrant.lib.testing as t
 
-agent := t.sa("kube-system", "agent")
+agent(holds, workloads) := t.identities([t.identity("ServiceAccount", "kube-agents", "agent", holds, workloads, {}, [])])
 
-proxy := {"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}
-
-test_fires_daemonset_with_nodes_proxy if {
-	d := t.with_workloads(t.graph([t.grant_to("", proxy, [agent])]), [
-		["Deployment", "kube-system", "ctl", "agent"], ["DaemonSet", "kube-system", "agent", "agent"],
-	])
-	r := deny with input as d
-	r == {{
-		"grant": 0, "subject": 0, "object": 1,
-		"msg": "DaemonSet kube-system/agent runs on every node as ServiceAccount kube-system/agent, which holds KG024: can get nodes/proxy on every node: the kubelet API, exec in every pod included",
-	}}
+test_fires_for_a_daemonset_mounting_a_powerful_token if {
+	r := identity_deny with input as agent([t.hold("KG024", "critical", "")], [t.workload("DaemonSet", "kube-agents", "node-agent", true)])
+	r == {{"identity": 0, "msg": "DaemonSet kube-agents/node-agent runs on every node as ServiceAccount kube-agents/agent, which holds KG024: KG024 message"}}
 }
 
-test_ignores_deployment_only if {
-	d := t.with_workloads(t.graph([t.grant_to("", proxy, [agent])]), [["Deployment", "kube-system", "ctl", "agent"]])
-	count(deny) == 0 with input as d
+test_ignores_deployments if {
+	count(identity_deny) == 0 with input as agent([t.hold("KG024", "critical", "")], [t.workload("Deployment", "kube-agents", "x", true)])
 }
 
-test_ignores_daemonset_with_harmless_grant if {
-	d := t.with_workloads(t.graph([t.grant_to("", {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}, [agent])]), [["DaemonSet", "kube-system", "agent", "agent"]])
-	count(deny) == 0 with input as d
+test_ignores_unmounted_tokens if {
+	count(identity_deny) == 0 with input as agent([t.hold("KG024", "critical", "")], [t.workload("DaemonSet", "kube-agents", "node-agent", false)])
+}
+
+test_ignores_medium_holds if {
+	count(identity_deny) == 0 with input as agent([t.hold("KG049", "medium", "")], [t.workload("DaemonSet", "kube-agents", "node-agent", true)])
 }

@@ -12,6 +12,7 @@
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg056
 # custom:
+#   kind: identity
 #   id: KG056
 #   slug: default-sa-rbac
 #   severity: medium
@@ -31,56 +32,38 @@ package kubegrant.rules.default_sa_rbac
 
 import rego.v1
 
-import data.kubegrant.lib.rbac
-import data.kubegrant.lib.risk
+import data.kubegrant.lib.identity
 
-deny contains f if {
-	some b, binding in input.bindings
-	some j, s in binding.subjects
-	s.kind == "ServiceAccount"
-	s.name == "default"
-	key := [s.namespace, s.name]
-	f := finding(b, j, binding, s, key, ids_for(key, rbac.binding_key(binding)))
+# One finding per default ServiceAccount that some binding names: every pod
+# of its namespace without serviceAccountName holds what it holds.
+identity_deny contains f if {
+	some i, id in input.identities
+	id.name == "default"
+	count(id.bindings) > 0
+	f := finding(i, id)
 }
 
-# serious holds [[namespace, name], binding key, rule id] for each critical or
-# high finding the binding gives a default ServiceAccount; serious_ids
-# groups the rule ids by [[namespace, name], binding key]. Both are built once:
-# a lookup in a partial rule with a bound key would evaluate it again.
-serious contains [key, risk.anchor_binding_key(anchor), id] if {
-	some [key, anchor], found in risk.held
-	key[1] == "default"
-	some [id, _, _] in found
-}
-
-serious_ids := {[key, bkey]: ids |
-	some [key, bkey, _] in serious
-	ids := {id | some [key2, bkey2, id] in serious; key2 == key; bkey2 == bkey}
-}
-
-ids_for(key, bkey) := ids if {
-	ids := serious_ids[[key, bkey]]
-} else := set()
-
-finding(b, j, binding, s, key, ids) := {
-	"binding": b,
-	"subject": j,
+finding(i, id) := {
+	"identity": i,
 	"severity": "high",
-	"msg": sprintf("%s %s grants %s %q to the default ServiceAccount of namespace %q%s, which then holds %s", [
-		binding.kind, binding.name, binding.roleRef.kind, binding.roleRef.name, s.namespace,
-		used_by(key), concat(", ", sort(ids)),
+	"msg": sprintf("%s grant%s the default ServiceAccount of namespace %q%s, which then holds %s", [
+		bindings(id), plural(id), id.namespace, used_by(id), identity.ids(held),
 	]),
 } if {
-	count(ids) > 0
+	held := identity.serious(id)
+	count(held) > 0
 } else := {
-	"binding": b,
-	"subject": j,
+	"identity": i,
 	"severity": "medium",
-	"msg": sprintf("%s %s grants %s %q to the default ServiceAccount of namespace %q%s: every pod there without serviceAccountName holds it", [
-		binding.kind, binding.name, binding.roleRef.kind, binding.roleRef.name, s.namespace, used_by(key),
+	"msg": sprintf("%s grant%s roles to the default ServiceAccount of namespace %q%s: every pod there without serviceAccountName holds them", [
+		bindings(id), plural(id), id.namespace, used_by(id),
 	]),
 }
 
-used_by(key) := sprintf(" (run by %s)", [risk.workloads(ws)]) if {
-	ws := input.workloadsBySA[key[0]][key[1]]
+bindings(id) := concat(", ", sort({sprintf("%s %s", [b.kind, b.name]) | some b in id.bindings}))
+
+plural(id) := "s" if count(id.bindings) == 1 else := ""
+
+used_by(id) := sprintf(" (run by %s)", [identity.workloads(id.workloads)]) if {
+	count(id.workloads) > 0
 } else := ""

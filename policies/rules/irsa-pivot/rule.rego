@@ -14,6 +14,7 @@
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg105
 # custom:
+#   kind: identity
 #   id: KG105
 #   slug: irsa-pivot
 #   severity: high
@@ -32,63 +33,38 @@ package kubegrant.rules.irsa_pivot
 
 import rego.v1
 
-import data.kubegrant.lib.rbac
+import data.kubegrant.lib.identity
 
-deny contains f if {
-	some k, rule in input.rules
-	not rbac.all_wildcard(rule)
-	rbac.allows(rule, "", "serviceaccounts/token", "create")
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	some j, s in g.subjects
-	key := rbac.subject_key(s)
-	some open in [true, false]
-	annotator(key, g.scope, open)
-	f := finding(i, j, g, open)
+# Minting tokens (KG011) and annotating ServiceAccounts (KG033) in the same
+# scope, or either cluster-wide, through the identity's own or its groups'
+# grants: point any ServiceAccount at a cloud role and mint its token.
+identity_deny contains f if {
+	some i, id in input.identities
+	some token in id.holds
+	token.id == "KG011"
+	some patch in id.holds
+	patch.id == "KG033"
+	same_scope(token.scope, patch.scope)
+	f := {
+		"identity": i,
+		"severity": severity(token, patch),
+		"msg": sprintf("can annotate ServiceAccounts and mint their tokens %s: assume the cloud roles that trust them", [where(token.scope, patch.scope)]),
+	}
 }
 
-# annotator holds when the subject can update or patch ServiceAccounts
-# (unrestricted when open) in the namespace of the token grant, or
-# cluster-wide, or, for a cluster-wide token grant, in any namespace.
-annotator(key, scope, open) if [key, scope, open] in patchers
+same_scope(a, a)
 
-annotator(key, _, open) if [key, "", open] in patchers
+same_scope("", _)
 
-annotator(key, "", open) if [key, open] in patcher_keys
+same_scope(_, "")
 
-patchers contains [rbac.subject_key(s), g.scope, unrestricted(g.rule)] if {
-	some k, rule in input.rules
-	count(rbac.allowed_verbs(rule, "", "serviceaccounts", ["update", "patch"])) > 0
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	some s in g.subjects
-}
+severity(token, patch) := "high" if {
+	token.severity in identity.serious_severities
+	patch.severity in identity.serious_severities
+} else := "medium"
 
-patcher_keys contains [key, open] if some [key, _, open] in patchers
+where("", "") := "in every namespace"
 
-unrestricted(rule) := false if rbac.restricted(rule) else := true
+where(a, _) := sprintf("in namespace %q", [a]) if a != ""
 
-finding(i, j, g, true) := {
-	"grant": i,
-	"subject": j,
-	"severity": severity(g),
-	"msg": sprintf("can annotate any ServiceAccount and mint its token %s: assume the cloud roles that trust it", [rbac.where(g)]),
-} if {
-	not rbac.restricted(g.rule)
-} else := {
-	"grant": i,
-	"subject": j,
-	"severity": "medium",
-	"msg": sprintf("can annotate and mint tokens for some ServiceAccounts %s: assume the cloud roles that trust them", [rbac.where(g)]),
-}
-
-finding(i, j, g, false) := {
-	"grant": i,
-	"subject": j,
-	"severity": "medium",
-	"msg": sprintf("can annotate and mint tokens for some ServiceAccounts %s: assume the cloud roles that trust them", [rbac.where(g)]),
-} if {
-	not annotator(rbac.subject_key(g.subjects[j]), g.scope, true)
-}
-
-severity(g) := "critical" if rbac.cluster_wide(g) else := "high"
+where("", b) := sprintf("in namespace %q", [b]) if b != ""

@@ -4,37 +4,27 @@ import rego.v1
 
 import data.kubegrant.lib.testing as t
 
-alice := {"kind": "User", "name": "alice", "namespace": ""}
-
-token := {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}
-
-patch := {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["patch"]}
+alice(holds) := t.identities([t.identity("User", "", "alice", holds, [], {}, [])])
 
 test_fires_high_same_namespace if {
-	r := deny with input as t.graph([t.grant_to("team-a", token, [alice]), t.grant_to("team-a", patch, [alice])])
-	r == {{"grant": 0, "subject": 0, "severity": "high", "msg": "can annotate any ServiceAccount and mint its token in namespace \"team-a\": assume the cloud roles that trust it"}}
+	r := identity_deny with input as alice([t.hold("KG011", "high", "team-a"), t.hold("KG033", "high", "team-a")])
+	r == {{"identity": 0, "severity": "high", "msg": "can annotate ServiceAccounts and mint their tokens in namespace \"team-a\": assume the cloud roles that trust them"}}
 }
 
-test_fires_critical_cluster_wide_with_namespace_patch if {
-	r := deny with input as t.graph([t.grant_to("", token, [alice]), t.grant_to("team-b", patch, [alice])])
-	[f.severity | some f in r] == ["critical"]
+test_fires_cluster_wide_token_with_namespace_patch if {
+	r := identity_deny with input as alice([t.hold("KG011", "critical", ""), t.hold("KG033", "high", "team-b")])
+	[f.msg | some f in r] == ["can annotate ServiceAccounts and mint their tokens in namespace \"team-b\": assume the cloud roles that trust them"]
 }
 
 test_fires_medium_restricted if {
-	r := deny with input as t.graph([t.grant_to("team-a", token, [alice]), t.grant_to("team-a", object.union(patch, {"resourceNames": ["app"]}), [alice])])
+	r := identity_deny with input as alice([t.hold("KG011", "low", "team-a"), t.hold("KG033", "high", "team-a")])
 	[f.severity | some f in r] == ["medium"]
 }
 
-test_ignores_other_namespace_and_other_subject if {
-	bob := {"kind": "User", "name": "bob", "namespace": ""}
-	r := deny with input as t.graph([
-		t.grant_to("team-a", token, [alice]),
-		t.grant_to("team-b", patch, [alice]),
-		t.grant_to("team-a", patch, [bob]),
-	])
-	count(r) == 0
+test_ignores_other_namespace if {
+	count(identity_deny) == 0 with input as alice([t.hold("KG011", "high", "team-a"), t.hold("KG033", "high", "team-b")])
 }
 
 test_ignores_token_alone if {
-	count(deny) == 0 with input as t.graph([t.grant_to("", token, [alice])])
+	count(identity_deny) == 0 with input as alice([t.hold("KG011", "critical", "")])
 }

@@ -58,4 +58,4 @@ subject_namespace(s) := ns if {
 	ns != ""
 }
 
-severity(binding) := "low" if rbac.power(binding) == "read" else := "medium"
+severity(binding) := "low" if rbac.power(binding) in {"read", "narrow"} else := "medium"

@@ -15,7 +15,7 @@
 # custom:
 #   id: KG028
 #   slug: rbac-bind
-#   severity: critical
+#   severity: high
 #   remediation: >-
 #     Remove the bind verb, or restrict it with resourceNames to the roles the
 #     subject must hand out.
@@ -39,6 +39,11 @@ import rego.v1
 
 import data.kubegrant.lib.rbac
 
+# Atomic: bind alone lets the subject refer to roles it does not hold in
+# bindings it may write. The escalation graph joins it per identity with
+# writing bindings (KG029): bind on ClusterRoles plus clusterrolebindings
+# reaches cluster-admin (critical); bind on Roles only never can, since a
+# ClusterRoleBinding refers to ClusterRoles only.
 deny contains f if {
 	some k, rule in input.rules
 	targets := [r |
@@ -48,72 +53,17 @@ deny contains f if {
 	count(targets) > 0
 	some i in input.ruleGrants[k]
 	g := input.grants[i]
-	some j, s in g.subjects
-	f := finding(i, j, g, s, concat(", ", targets))
+	f := finding(i, g, concat(", ", targets))
 }
 
-finding(i, j, g, s, targets) := {
+finding(i, g, targets) := {
 	"grant": i,
-	"subject": j,
 	"severity": "medium",
 	"msg": sprintf("can bind %s %s %s", [targets, rbac.names(g.rule), rbac.where(g)]),
 } if {
 	rbac.restricted(g.rule)
 } else := {
 	"grant": i,
-	"subject": j,
-	"severity": "critical",
-	"msg": sprintf(
-		"can bind any of %s %s and create bindings: it can grant itself any permission",
-		[targets, rbac.where(g)],
-	),
-} if {
-	can_write_bindings(s, g.scope)
-} else := {
-	"grant": i,
-	"subject": j,
 	"severity": "high",
 	"msg": sprintf("can bind any of %s %s", [targets, rbac.where(g)]),
 }
-
-# binding_writers holds [subject key, scope] for every subject that can
-# create bindings, or update/patch any of them, in scope. create is never
-# restricted by resourceNames (the object has no name yet).
-binding_writers contains [rbac.subject_key(s), g.scope] if {
-	some k, rule in input.rules
-	may_write_bindings(rule)
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	writes_bindings(g)
-	some s in g.subjects
-}
-
-binding_writer_keys contains k if some [k, _] in binding_writers
-
-writes_bindings(g) if {
-	some r in ["rolebindings", "clusterrolebindings"]
-	rbac.reaches(g, r)
-	write_verb(g.rule, r)
-}
-
-# may_write_bindings is the scope-free prefilter of writes_bindings.
-may_write_bindings(rule) if {
-	some r in ["rolebindings", "clusterrolebindings"]
-	write_verb(rule, r)
-}
-
-write_verb(rule, resource) if rbac.allows(rule, rbac.rbac_group, resource, "create")
-
-write_verb(rule, resource) if {
-	not rbac.restricted(rule)
-	some v in ["update", "patch"]
-	rbac.allows(rule, rbac.rbac_group, resource, v)
-}
-
-# A writer in the same namespace, a cluster-wide writer, or, for a
-# cluster-wide bind, a writer in any namespace.
-can_write_bindings(s, scope) if [rbac.subject_key(s), scope] in binding_writers
-
-can_write_bindings(s, _) if [rbac.subject_key(s), ""] in binding_writers
-
-can_write_bindings(s, "") if rbac.subject_key(s) in binding_writer_keys

@@ -37,6 +37,9 @@ import data.kubegrant.lib.rbac
 
 targets := [[rbac.rbac_group, "rolebindings"], [rbac.rbac_group, "clusterrolebindings"]]
 
+# Atomic: writing bindings alone binds only roles whose permissions the
+# subject holds. With bind on ClusterRoles (KG028) the escalation graph
+# joins the two per identity and raises both to what they reach.
 deny contains f if {
 	some k, rule in input.rules
 	not rbac.all_wildcard(rule)
@@ -48,56 +51,20 @@ deny contains f if {
 	reached := [p | some p in pairs; rbac.reaches(g, p[0])]
 	count(reached) > 0
 	open := [p | some p in free; rbac.reaches(g, p[0])]
-	some j, s in g.subjects
-	not reported_by_bind(s, g.scope, open)
-	f := finding(i, j, g, reached, open)
+	f := finding(i, g, reached, open)
 }
 
-finding(i, j, g, reached, open) := {
+finding(i, g, reached, open) := {
 	"grant": i,
-	"subject": j,
 	"severity": "medium",
 	"msg": sprintf("can %s %s named %s %s", [rbac.pair_verbs(reached), rbac.pair_resources(reached), rbac.names(g.rule), rbac.where(g)]),
 } if {
 	count(open) == 0
 } else := {
 	"grant": i,
-	"subject": j,
-	"severity": severity(g),
+	"severity": "high",
 	"msg": sprintf(
 		"can %s any %s %s: bind itself any role whose permissions it holds",
 		[rbac.pair_verbs(open), rbac.pair_resources(open), rbac.where(g)],
 	),
-}
-
-severity(g) := "critical" if rbac.sensitive_scope(g) else := "high"
-
-# binders holds [subject key, scope] for every unrestricted bind on roles or
-# clusterroles: with this grant's unrestricted binding writes, KG028 reports
-# the subject critical.
-binders contains [rbac.subject_key(s), g.scope] if {
-	some k, rule in input.rules
-	not rbac.restricted(rule)
-	some r in ["roles", "clusterroles"]
-	rbac.allows(rule, rbac.rbac_group, r, "bind")
-	some i in input.ruleGrants[k]
-	g := input.grants[i]
-	some s in g.subjects
-}
-
-binder_keys contains key if some [key, _] in binders
-
-reported_by_bind(s, scope, open) if {
-	count(open) > 0
-	[rbac.subject_key(s), scope] in binders
-}
-
-reported_by_bind(s, _, open) if {
-	count(open) > 0
-	[rbac.subject_key(s), ""] in binders
-}
-
-reported_by_bind(s, "", open) if {
-	count(open) > 0
-	rbac.subject_key(s) in binder_keys
 }

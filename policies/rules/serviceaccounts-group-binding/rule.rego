@@ -57,10 +57,11 @@ audience(name) := sprintf("every ServiceAccount of namespace %q", [ns]) if {
 	ns != ""
 }
 
-severity := {"admin": "critical", "write": "high", "read": "medium"}
+severity := {"admin": "critical", "write": "high", "read": "medium", "narrow": "low"}
 
 what := {
 	"admin": "every verb on every resource for every pod there",
 	"write": "more than read access for every pod there",
 	"read": "read access for every pod there",
+	"narrow": "read access to named objects only, for every pod there",
 }

@@ -15,7 +15,7 @@ group(name) := {"kind": "Group", "name": name, "namespace": ""}
 # doc is an input with the binding and one grant of rule through it.
 doc(b, rule) := object.union(
 	t.graph([object.union(t.grant_to(b.namespace, rule, b.subjects), {"binding": {"kind": b.kind, "name": b.name, "namespace": b.namespace}})]),
-	{"bindings": [b]},
+	{"bindings": [object.union(b, {"grants": [0]})]},
 )
 
 test_fires_all_service_accounts_write_high if {

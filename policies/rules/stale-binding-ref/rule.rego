@@ -66,7 +66,7 @@ deny contains f if {
 	}
 }
 
-sa_severity(binding) := "low" if rbac.power(binding) == "read" else := "medium"
+sa_severity(binding) := "low" if rbac.power(binding) in {"read", "narrow"} else := "medium"
 
 # A missing roleRef.
 deny contains f if {

@@ -16,6 +16,7 @@
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg057
 # custom:
+#   kind: identity
 #   id: KG057
 #   slug: workload-risky-sa
 #   severity: high
@@ -36,16 +37,21 @@ package kubegrant.rules.workload_risky_sa
 
 import rego.v1
 
-import data.kubegrant.lib.risk
+import data.kubegrant.lib.identity
 
-deny contains f if {
-	some [[ns, name], anchor], found in risk.held
-	ws := input.workloadsBySA[ns][name]
-	f := object.union(anchor, {
-		"severity": risk.top(found),
-		"object": ws[0],
-		"msg": sprintf("%s runs as ServiceAccount %s, which holds %s: %s", [
-			risk.workloads(ws), concat("/", [ns, name]), risk.ids(found), risk.first_msg(found),
+# One finding per ServiceAccount: the workloads (DaemonSets are KG058's)
+# whose pods mount its token, and what it holds.
+identity_deny contains f if {
+	some i, id in input.identities
+	ws := [w | some w in identity.mounted(id); w.kind != "DaemonSet"]
+	count(ws) > 0
+	held := identity.serious(id)
+	count(held) > 0
+	f := {
+		"identity": i,
+		"severity": identity.top(held),
+		"msg": sprintf("%s run as ServiceAccount %s and mount its token, which holds %s: %s", [
+			identity.workloads(ws), identity.name(id), identity.ids(held), identity.first_msg(held),
 		]),
-	})
+	}
 }

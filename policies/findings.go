@@ -1,0 +1,318 @@
+package policies
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/scanner"
+)
+
+// describer memoises describe: the same bindings and subjects come back in
+// many findings.
+type describer struct{ m map[scanner.Ref]string }
+
+func newDescriber() *describer { return &describer{m: map[scanner.Ref]string{}} }
+
+func (d *describer) describe(r scanner.Ref) string {
+	if s, ok := d.m[r]; ok {
+		return s
+	}
+	s := describe(r)
+	d.m[r] = s
+	return s
+}
+
+// bindingFindings fans a binding-level result out to one finding per
+// subject (or the one subject it names).
+func bindingFindings(g *scanner.Graph, in *input, sources map[scanner.Ref]scanner.Source, describe func(scanner.Ref) string, p parsed) ([]reports.Finding, error) {
+	r := p.r
+	if r.binding < 0 {
+		return nil, fmt.Errorf("result has no binding")
+	}
+	if r.binding >= len(g.Bindings) {
+		return nil, fmt.Errorf("binding %d out of range (%d bindings)", r.binding, len(g.Bindings))
+	}
+	if r.object >= len(in.workloads) {
+		return nil, fmt.Errorf("object %d out of range (%d workloads)", r.object, len(in.workloads))
+	}
+	b := g.Bindings[r.binding]
+	if r.subject >= len(b.Subjects) {
+		return nil, fmt.Errorf("binding %d: subject %d out of range (%d subjects)", r.binding, r.subject, len(b.Subjects))
+	}
+	var out []reports.Finding
+	for j, s := range b.Subjects {
+		if r.subject >= 0 && j != r.subject {
+			continue
+		}
+		role := roleRef(b)
+		scope := ""
+		if b.Kind == scanner.KindRoleBinding {
+			scope = b.Namespace
+		}
+		subject, binding := s.Ref, b.Ref
+		loc := s.Source
+		if loc == (scanner.Source{}) {
+			loc = b.Source
+		}
+		f := reports.Finding{
+			RuleID: p.m.rule.ID, Severity: p.severity(), Kind: p.m.kind, Message: r.msg,
+			Subject: &subject, Binding: &binding, Role: &role, Scope: scope, Location: loc,
+			RelatedLocations: related(
+				relatedLoc{"binding " + describe(b.Ref), b.Source},
+				relatedLoc{"role " + describe(role), sources[role]},
+			),
+		}
+		if r.object >= 0 {
+			o := in.workloads[r.object]
+			f.RelatedLocations = append(f.RelatedLocations, related(relatedLoc{"workload " + describe(o.Ref), o.Source})...)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// identityEntry is one identity of the identity rules' input, with what
+// its findings need.
+type identityEntry struct {
+	node      int
+	workloads []*scanner.Object
+	// best is the index (in the capability findings) of its most severe
+	// held capability, or -1.
+	best int
+}
+
+// identityInput renders the identity rules' input: the ServiceAccounts
+// that workloads run as, that are named default, or that carry a cloud
+// identity, each with its own and its groups' capabilities (final
+// severity), its workloads and its bindings.
+func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []identityEntry) {
+	t := &terms{strings: map[string]*ast.Term{}, refs: map[scanner.Ref]*ast.Term{}}
+	workloads := map[scanner.Ref][]*scanner.Object{}
+	cloud := map[scanner.Ref]*scanner.Object{}
+	automount := map[scanner.Ref]*bool{}
+	for _, x := range a.g.Objects {
+		if x.Kind == scanner.KindServiceAccount {
+			automount[scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: x.Name}] = x.AutomountToken
+		}
+	}
+	for _, x := range a.g.Objects {
+		switch {
+		case workloadKinds[x.Kind]:
+			name := x.ServiceAccountName
+			if name == "" {
+				name = "default"
+			}
+			ref := scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: name}
+			workloads[ref] = append(workloads[ref], x)
+		case x.Kind == scanner.KindServiceAccount:
+			for _, k := range cloudIdentityAnnotations {
+				if _, ok := x.Annotations[k]; ok {
+					cloud[scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: x.Name}] = x
+				}
+			}
+		}
+	}
+	bindingsOf := map[scanner.Ref][]*ast.Term{}
+	for _, b := range a.g.Bindings {
+		for _, s := range b.Subjects {
+			if s.Kind == scanner.KindServiceAccount && (s.Name == "default" || workloads[s.Ref] != nil || cloud[s.Ref] != nil) {
+				bindingsOf[s.Ref] = append(bindingsOf[s.Ref], ast.ObjectTerm(
+					ast.Item(keyKind, t.str(b.Kind)),
+					ast.Item(keyName, t.str(b.Name)),
+					ast.Item(keyNamespace, t.str(b.Namespace)),
+					ast.Item(keyRoleRef, t.ref(roleRef(b))),
+				))
+			}
+		}
+	}
+	var entries []identityEntry
+	var ids []*ast.Term
+	for i, n := range a.gr.nodes {
+		ref := n.ref
+		if n.kind != nodeIdentity {
+			continue
+		}
+		sa := ref.Kind == scanner.KindServiceAccount && (ref.Name == "default" || workloads[ref] != nil || cloud[ref] != nil)
+		if !sa && !a.holdsRule(i, "KG011") {
+			continue
+		}
+		e := identityEntry{node: i, workloads: workloads[ref], best: -1}
+		var holds []*ast.Term
+		addHeld := func(j int) {
+			for _, h := range a.heldBy[j] {
+				f := &findings[h.finding]
+				if platformOnly(f) {
+					continue // the platform's own grants: not the owner's to judge
+				}
+				holds = append(holds, ast.ObjectTerm(
+					ast.Item(ast.StringTerm("id"), t.str(f.RuleID)),
+					ast.Item(ast.StringTerm("severity"), t.str(string(f.Severity))),
+					ast.Item(ast.StringTerm("msg"), ast.StringTerm(f.Message)),
+					ast.Item(keyScope, t.str(f.Scope)),
+					ast.Item(ast.StringTerm("group"), ast.BooleanTerm(j != i)),
+				))
+				if j == i && (e.best < 0 || f.Severity.Rank() > findings[e.best].Severity.Rank()) {
+					e.best = h.finding
+				}
+			}
+		}
+		addHeld(i)
+		for _, name := range implicitGroups(ref) {
+			if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
+				addHeld(j)
+			}
+		}
+		var ws []*ast.Term
+		for _, w := range e.workloads {
+			ws = append(ws, ast.ObjectTerm(
+				ast.Item(keyKind, t.str(w.Kind)),
+				ast.Item(keyName, t.str(w.Name)),
+				ast.Item(keyNamespace, t.str(w.Namespace)),
+				ast.Item(ast.StringTerm("mounted"), ast.BooleanTerm(mounted(w.AutomountToken, automount[ref]))),
+			))
+		}
+		ann := ast.ObjectTerm()
+		if x := cloud[ref]; x != nil {
+			ann = cloudAnnotations(t, x)
+		}
+		entries = append(entries, e)
+		ids = append(ids, ast.ObjectTerm(
+			ast.Item(keyKind, t.str(ref.Kind)),
+			ast.Item(keyName, t.str(ref.Name)),
+			ast.Item(keyNamespace, t.str(ref.Namespace)),
+			ast.Item(ast.StringTerm("holds"), ast.ArrayTerm(holds...)),
+			ast.Item(ast.StringTerm("workloads"), ast.ArrayTerm(ws...)),
+			ast.Item(keyAnnotations, ann),
+			ast.Item(ast.StringTerm("bindings"), ast.ArrayTerm(bindingsOf[ref]...)),
+		))
+	}
+	return ast.NewObject(ast.Item(ast.StringTerm("identities"), ast.ArrayTerm(ids...))), entries
+}
+
+// platformOnly reports whether only Kubernetes' bootstrap bindings give a
+// capability finding.
+func platformOnly(f *reports.Finding) bool {
+	for _, g := range f.Grants {
+		if !IsPlatformDefault(g.Binding, g.Role, g.Subject.Ref) {
+			return false
+		}
+	}
+	return len(f.Grants) > 0
+}
+
+// holdsRule reports whether identity i holds a capability of rule id, by
+// its own grants or its groups'.
+func (a *analysis) holdsRule(i int, id string) bool {
+	nodes := []int{i}
+	for _, name := range implicitGroups(a.gr.nodes[i].ref) {
+		if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
+			nodes = append(nodes, j)
+		}
+	}
+	for _, j := range nodes {
+		for _, h := range a.heldBy[j] {
+			if h.key.rule == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mounted reports whether a pod holds its ServiceAccount's token: the pod
+// spec's automountServiceAccountToken wins over the ServiceAccount's, and
+// unset means mounted.
+func mounted(pod, sa *bool) bool {
+	switch {
+	case pod != nil:
+		return *pod
+	case sa != nil:
+		return *sa
+	}
+	return true
+}
+
+// identityFindings evaluates the identity rules over the identities of
+// interest: one finding per identity and rule.
+func (e *Engine) identityFindings(ctx context.Context, a *analysis, findings []reports.Finding, describe func(scanner.Ref) string) ([]reports.Finding, error) {
+	doc, entries := a.identityInput(findings)
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	byPkg, err := e.evalQuery(ctx, e.identityQuery, doc)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	var out []reports.Finding
+	for _, p := range e.parse(byPkg, &errs) {
+		if p.r.identity < 0 || p.r.identity >= len(entries) {
+			errs = append(errs, fmt.Errorf("%s: identity %d out of range (%d)", p.m.rule.ID, p.r.identity, len(entries)))
+			continue
+		}
+		en := entries[p.r.identity]
+		ref := a.gr.nodes[en.node].ref
+		f := reports.Finding{RuleID: p.m.rule.ID, Severity: p.severity(), Kind: p.m.kind, Message: p.r.msg, Subject: &ref}
+		if en.best >= 0 {
+			best := &findings[en.best]
+			f.Location, f.Scope = best.Location, best.Scope
+			f.RelatedLocations = append(f.RelatedLocations, best.RelatedLocations[:min(len(best.RelatedLocations), 3)]...)
+		}
+		for i, w := range en.workloads {
+			if i == 5 {
+				break
+			}
+			if f.Location == (scanner.Source{}) {
+				f.Location = w.Source
+				continue
+			}
+			f.RelatedLocations = append(f.RelatedLocations, related(relatedLoc{"workload " + describe(w.Ref), w.Source})...)
+		}
+		if f.Location == (scanner.Source{}) {
+			for _, b := range a.g.Bindings {
+				if i := slices.IndexFunc(b.Subjects, func(s scanner.Subject) bool { return s.Ref == ref }); i >= 0 {
+					f.Location = b.Subjects[i].Source
+					break
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out, errorsJoin(errs)
+}
+
+func errorsJoin(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+}
+
+// sortFindings orders findings by rule ID, then subject, scope and message.
+func sortFindings(fs []reports.Finding) {
+	ref := func(r *scanner.Ref) string {
+		if r == nil {
+			return ""
+		}
+		return r.String()
+	}
+	slices.SortStableFunc(fs, func(a, b reports.Finding) int {
+		return cmp.Or(
+			strings.Compare(a.RuleID, b.RuleID),
+			strings.Compare(ref(a.Subject), ref(b.Subject)),
+			strings.Compare(a.Scope, b.Scope),
+			strings.Compare(ref(a.Binding), ref(b.Binding)),
+			strings.Compare(a.Message, b.Message),
+		)
+	})
+}
