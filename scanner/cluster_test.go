@@ -570,30 +570,38 @@ func TestClusterClient(t *testing.T) {
 // TestReaderRole checks that deploy/kubegrant-reader.yaml grants list, and
 // nothing else, on exactly the resources LoadCluster lists.
 func TestReaderRole(t *testing.T) {
-	inv, err := LoadManifests([]string{filepath.Join("..", "deploy", "kubegrant-reader.yaml")}, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Diagnostics) != 0 {
-		t.Errorf("diagnostics: %v", inv.Diagnostics)
-	}
-	var granted []string
-	for _, r := range inv.Roles {
-		if r.Ref != (Ref{Kind: KindClusterRole, Name: "kubegrant-reader"}) {
-			t.Errorf("unexpected role %s", r.Ref)
-			continue
-		}
-		for _, rule := range r.Rules {
-			if !slices.Equal(rule.Verbs, []string{"list"}) || len(rule.ResourceNames) > 0 || len(rule.NonResourceURLs) > 0 {
-				t.Errorf("rule %d: %s; want verbs [list] only", rule.Index, ruleString(rule.PolicyRule))
+	// The plain manifest and the Helm chart of the posture job.
+	for _, tc := range []struct{ path, role string }{
+		{filepath.Join("..", "deploy", "kubegrant-reader.yaml"), "kubegrant-reader"},
+		{filepath.Join("..", "deploy", "helm", "kubegrant"), "release-name-kubegrant-reader"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			inv, err := LoadManifests([]string{tc.path}, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
 			}
-			granted = append(granted, rule.Resources...)
-		}
-	}
-	want := ClusterResources()
-	slices.Sort(want)
-	slices.Sort(granted)
-	if diff := cmp.Diff(want, granted); diff != "" {
-		t.Errorf("resources granted (-listed +granted):\n%s", diff)
+			if len(inv.Diagnostics) != 0 {
+				t.Errorf("diagnostics: %v", inv.Diagnostics)
+			}
+			var granted []string
+			for _, r := range inv.Roles {
+				if r.Ref != (Ref{Kind: KindClusterRole, Name: tc.role}) {
+					t.Errorf("unexpected role %s", r.Ref)
+					continue
+				}
+				for _, rule := range r.Rules {
+					if !slices.Equal(rule.Verbs, []string{"list"}) || len(rule.ResourceNames) > 0 || len(rule.NonResourceURLs) > 0 {
+						t.Errorf("rule %d: %s; want verbs [list] only", rule.Index, ruleString(rule.PolicyRule))
+					}
+					granted = append(granted, rule.Resources...)
+				}
+			}
+			want := ClusterResources()
+			slices.Sort(want)
+			slices.Sort(granted)
+			if diff := cmp.Diff(want, granted); diff != "" {
+				t.Errorf("resources granted (-listed +granted):\n%s", diff)
+			}
+		})
 	}
 }
