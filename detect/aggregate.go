@@ -240,8 +240,10 @@ func (a *aggregate) raise(s reports.Severity) {
 
 // finding turns the aggregate into a detection finding of rule.
 func (a *aggregate) finding(rule reports.Rule, msg string) reports.Finding {
+	// The highest severity raised wins, lower than the rule's default
+	// when every hit said so (an attempt that was denied).
 	sev := rule.Severity
-	if a.severity.Rank() > sev.Rank() {
+	if a.severity != "" {
 		sev = a.severity
 	}
 	f := reports.Finding{
@@ -314,7 +316,9 @@ func sortAggregates(as []*aggregate) {
 
 // ---- the common shape: one finding per key -------------------------------
 
-// hit is what a per-event predicate extracts from a matching event.
+// hit is what a per-event predicate extracts from a matching event. Its
+// severity is the rule's when empty; the finding gets the highest of its
+// hits'.
 type hit struct {
 	key      string
 	attrs    map[string]string
@@ -347,7 +351,11 @@ func (d *perKey) Observe(e *audit.Event) {
 		return
 	}
 	a.add(e, d.o.EvidenceCap)
-	a.raise(h.severity)
+	sev := h.severity
+	if sev == "" {
+		sev = d.rule.Severity
+	}
+	a.raise(sev)
 	for k, v := range h.attrs {
 		a.attr(k).add(v)
 	}

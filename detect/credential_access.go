@@ -26,11 +26,18 @@ func init() {
 	)
 }
 
-// isLoopback reports whether ip is 127.0.0.0/8 or ::1 (requests the
-// apiserver makes to itself and node-local clients).
-func isLoopback(ip string) bool {
-	a, err := netip.ParseAddr(ip)
-	return err == nil && a.Unmap().IsLoopback()
+// allLoopback reports whether every source IP is 127.0.0.0/8 or ::1: a
+// request the apiserver made to itself, or a node-local client. One
+// loopback entry is not enough: sourceIPs starts with X-Forwarded-For,
+// which the client writes.
+func allLoopback(ips []string) bool {
+	for _, ip := range ips {
+		a, err := netip.ParseAddr(ip)
+		if err != nil || !a.Unmap().IsLoopback() {
+			return false
+		}
+	}
+	return len(ips) > 0
 }
 
 // scopeOf is "namespace NS", or "all namespaces" for a cluster-wide request.
@@ -80,9 +87,10 @@ func newSecretBurstDetector(o DetectOptions) Detector {
 		doneLimit: keyLimit{max: math.MaxInt},
 		// Earlier reads of the same Secret in the window count too.
 		countRepeats: true,
-		add: func(b *aggregate, e *audit.Event, id string) {
+		add: func(b *aggregate, e *audit.Event, name string) {
 			b.add(e, o.EvidenceCap)
-			b.attr("secrets").add(id)
+			b.attr("names").add(name)
+			b.attr("secrets").add(objName(e.Object))
 			b.attr("namespaces").add(e.Object.Namespace)
 		},
 	}
@@ -96,11 +104,13 @@ func (d *secretBurst) Observe(e *audit.Event) {
 		return
 	}
 	r := e.Object
-	if r.Name == "" || d.names.match(r.Name) || isLoopback(e.ClientIP()) || d.allow.allows(e) {
+	if r.Name == "" || d.names.match(r.Name) || allLoopback(e.SourceIPs) || d.allow.allows(e) {
 		return
 	}
+	// Elastic counts distinct Secret names per user, source IP and user
+	// agent.
 	key := e.Who() + "\x00" + e.ClientIP() + "\x00" + e.UserAgent
-	d.bursts.observe(key, r.Namespace+"/"+r.Name, e, e.Time)
+	d.bursts.observe(key, r.Name, e, e.Time)
 }
 
 func (d *secretBurst) Findings() []reports.Finding {
@@ -109,7 +119,7 @@ func (d *secretBurst) Findings() []reports.Finding {
 	out := []reports.Finding{}
 	for _, b := range all {
 		msg := fmt.Sprintf("%s read %d distinct Secrets (%s) in namespaces %s from %s within %s: %s",
-			b.user, b.attr("secrets").len(), outcome(b), b.attr("namespaces").String(), orNone(b.ips.String()),
+			b.user, b.attr("names").len(), outcome(b), b.attr("namespaces").String(), orNone(b.ips.String()),
 			b.last.Sub(b.first).Round(time.Second), b.attr("secrets").String())
 		f := b.finding(ruleSecretBurst, msg)
 		// Each burst of the same client is its own finding.
@@ -128,8 +138,8 @@ var ruleSecretList = reports.Rule{
 	Slug:     "secret-list-sensitive-scope",
 	Title:    "Secrets listed cluster-wide or in kube-system/default",
 	Severity: reports.High,
-	Description: "A list or watch of Secrets across all namespaces, or in kube-system or default, was allowed. Listing returns every " +
-		"Secret's data at once, including ServiceAccount tokens and cloud credentials of the control plane.",
+	Description: "A list of Secrets across all namespaces, or in kube-system or default, was allowed from a client that is not the " +
+		"node itself. Listing returns every Secret's data at once, including ServiceAccount tokens and cloud credentials of the control plane.",
 	Remediation: "Confirm the identity needs to list Secrets there; otherwise remove list and watch on secrets from its cluster-wide and kube-system roles and rotate the Secrets it could read.",
 	Tags:        []string{"security", "credential-access", "discovery", "MITRE ATT&CK T1552.007", "MITRE ATT&CK T1613"},
 	Catalogue:   []string{"D03", "U09"},
@@ -139,7 +149,7 @@ var ruleSecretList = reports.Rule{
 func newSecretListDetector(o DetectOptions) Detector {
 	allow := o.SecretListAllow
 	return newPerKey(o, ruleSecretList, func(e *audit.Event) (hit, bool) {
-		if !isVerb(e, "list", "watch") || !isSecrets(e) || !e.Allowed() || isLoopback(e.ClientIP()) || allow.allows(e) {
+		if e.Verb != "list" || !isSecrets(e) || !e.Allowed() || allLoopback(e.SourceIPs) || allow.allows(e) {
 			return hit{}, false
 		}
 		ns := e.Object.Namespace
@@ -265,8 +275,10 @@ var ruleTokenRequest = reports.Rule{
 	Slug:     "tokenrequest-by-non-system-identity",
 	Title:    "ServiceAccount token minted by a non-system identity",
 	Severity: reports.High,
-	Description: "A TokenRequest (create serviceaccounts/token) was allowed for a caller outside the control plane and managed-platform " +
-		"identities. Minting a token for a ServiceAccount lets the caller act as it, with every permission it holds, for the token's lifetime.",
+	Description: "A TokenRequest (create serviceaccounts/token) was made by a caller outside the control plane and managed-platform " +
+		"identities. Minting a token for a ServiceAccount lets the caller act as it, with every permission it holds, for the token's lifetime. " +
+		"With the RBAC model, a token for a ServiceAccount that is cluster-admin is critical and one for a ServiceAccount that holds nothing " +
+		"medium; a refused attempt is reported apart, as medium.",
 	Remediation: "Confirm the caller needed a token for this ServiceAccount; if not, remove create on serviceaccounts/token from its roles (or restrict it with resourceNames) and let the minted token expire or delete the ServiceAccount to revoke it.",
 	Tags:        []string{"security", "credential-access", "MITRE ATT&CK T1528", "MITRE ATT&CK T1550"},
 	Catalogue:   []string{"D01", "U11"},
@@ -275,18 +287,39 @@ var ruleTokenRequest = reports.Rule{
 
 func newTokenRequestDetector(o DetectOptions) Detector {
 	allow := o.TokenRequestAllow
+	reach := newReach(o.Model)
 	return newPerKey(o, ruleTokenRequest, func(e *audit.Event) (hit, bool) {
-		if !isTokenRequest(e) || !e.Allowed() || allow.allows(e) {
+		if !isTokenRequest(e) || allow.allows(e) {
 			return hit{}, false
 		}
 		r := e.Object
 		target := r.Namespace + "/" + r.Name
-		return hit{
+		h := hit{
 			key:   e.Who() + "\x00" + target,
 			attrs: map[string]string{"caller": e.Who(), "target": target, "jti": e.IssuedCredentialID},
-		}, true
+		}
+		switch {
+		case e.Decision == audit.Forbid:
+			// Elastic's rule has no outcome filter: a refused mint is an
+			// attempt, reported apart and lower.
+			h.key += "\x00denied"
+			h.severity = reports.Medium
+			h.attrs["attempt"] = "denied"
+		case !e.Allowed():
+			return hit{}, false
+		default:
+			h.severity, h.attrs["reach"] = reach.serviceAccount(r.Namespace, r.Name)
+		}
+		return h, true
 	}, func(a *aggregate) string {
+		if a.attr("attempt").len() > 0 {
+			return fmt.Sprintf("%s tried to mint a token for ServiceAccount %s via TokenRequest and was refused (%s)",
+				a.attr("caller"), a.attr("target"), plural(a.count, "attempt"))
+		}
 		msg := fmt.Sprintf("%s minted %s for ServiceAccount %s via TokenRequest", a.attr("caller"), plural(a.count, "token"), a.attr("target"))
+		if r := a.attr("reach"); r.len() > 0 {
+			msg += ", which " + r.String()
+		}
 		if a.attr("jti").len() > 0 {
 			msg += " (credential IDs: " + a.attr("jti").String() + ")"
 		}

@@ -32,7 +32,7 @@ func newEventsDeletedDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleEventsDeleted, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "events" || (r.Group != "" && r.Group != "events.k8s.io") ||
-			!isVerb(e, "delete", "deletecollection") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "delete", "deletecollection") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		return hit{key: e.Who() + "\x00" + r.Namespace, attrs: map[string]string{"who": e.Who(), "ns": r.Namespace}}, true

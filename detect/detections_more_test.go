@@ -240,6 +240,15 @@ func TestSequenceDetections(t *testing.T) {
 			rule: "KGD15", want: 1, sev: reports.High, msg: "mallory changed RBAC (create ClusterRoleBinding b1) then workloads (create deployments apps/d1) within 5m0s (first gap 1m30s)"},
 		{name: "D15 evidence holds both events", events: []*audit.Event{binding("mallory", 0), deploy("mallory", time.Minute, evo{}), deploy("mallory", 2*time.Minute, evo{name: "d2"})},
 			rule: "KGD15", want: 1, msg: "create deployments apps/d1, create deployments apps/d2"},
+		{name: "D15 a system:masters admin applying a bundle cannot escalate", events: []*audit.Event{
+			ev(evo{user: "kubernetes-admin", groups: []string{"system:masters", "system:authenticated"}, verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "b1", reason: " "}),
+			ev(evo{user: "kubernetes-admin", groups: []string{"system:masters", "system:authenticated"}, verb: "create", group: "apps", res: "deployments", ns: "apps", name: "d1", at: time.Minute}),
+		}, rule: "KGD15", want: 0},
+		{name: "D15 allowed outside RBAC (no reason, groups not logged)", events: []*audit.Event{
+			ev(evo{user: "admin@example.com", verb: "create", group: rbacGroup, res: "clusterrolebindings", name: "b1", ann: map[string]string{audit.AnnotationReason: ""}}),
+			ev(evo{user: "admin@example.com", verb: "create", group: "apps", res: "deployments", ns: "apps", name: "d1", at: time.Minute, ann: map[string]string{audit.AnnotationReason: ""}}),
+		}, rule: "KGD15", want: 0},
+		{name: "D15 a failed workload create", events: []*audit.Event{binding("mallory", 0), deploy("mallory", time.Minute, evo{code: 422})}, rule: "KGD15", want: 0},
 		{name: "D15 too late", events: []*audit.Event{binding("mallory", 0), deploy("mallory", 6*time.Minute, evo{})}, rule: "KGD15", want: 0},
 		{name: "D15 wrong order", events: []*audit.Event{deploy("mallory", 0, evo{}), binding("mallory", time.Minute)}, rule: "KGD15", want: 0},
 		{name: "D15 different users", events: []*audit.Event{binding("mallory", 0), deploy("alice", time.Minute, evo{})}, rule: "KGD15", want: 0},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
@@ -21,7 +22,7 @@ var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 // evo describes a test event; zero fields get sensible defaults.
 type evo struct {
 	id, user, verb, group, res, sub, ns, name, ip, ua, dec, reason, uri, stage string
-	groups                                                                     []string
+	groups, ips                                                                []string
 	imp                                                                        *audit.RawUser
 	extra                                                                      map[string][]string
 	ann                                                                        map[string]string
@@ -60,9 +61,16 @@ func ev(o evo) *audit.Event {
 	}
 	if o.dec == "" {
 		e.Annotations[audit.AnnotationDecision] = "allow"
+		if o.reason == "" {
+			// RBAC allowed it, as it does most requests.
+			e.Annotations[audit.AnnotationReason] = `RBAC: allowed by ClusterRoleBinding "test" of ClusterRole "test" to User "` + o.user + `"`
+		}
 	}
 	if o.ip == "" {
 		e.SourceIPs = []string{"203.0.113.10"}
+	}
+	if o.ips != nil {
+		e.SourceIPs = o.ips
 	}
 	if o.res != "" {
 		e.ObjectRef = &audit.RawObjectRef{Resource: o.res, Subresource: o.sub, Namespace: o.ns, Name: o.name, APIGroup: o.group, APIVersion: "v1"}
@@ -192,8 +200,23 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		return `{"kind":"Pod","metadata":{"name":"p"},"spec":{"volumes":[{"name":"v","hostPath":{"path":"` + p + `"}}],"containers":[{"name":"c","image":"alpine"}]}}`
 	}
 
+	model := &scanner.Graph{Grants: []scanner.Grant{
+		{Subject: scanner.Subject{Ref: scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: "apps", Name: "builder"}},
+			Binding: scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: "builder-admin"},
+			Rule:    rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}},
+		{Subject: scanner.Subject{Ref: scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: "apps", Name: "reader"}},
+			Binding: scanner.Ref{Kind: scanner.KindRoleBinding, Namespace: "apps", Name: "reader"}, Scope: "apps",
+			Rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}},
+	}}
+
 	checkDetectionCases(t, []detectionCase{
 		// KGD01
+		{name: "D01 a token for a cluster-admin ServiceAccount", opts: DetectOptions{Model: model}, events: []*audit.Event{tokenReq("alice", evo{})},
+			rule: "KGD01", want: 1, sev: reports.Critical, msg: "which is cluster-admin through ClusterRoleBinding/builder-admin"},
+		{name: "D01 a token for a ServiceAccount that holds nothing", opts: DetectOptions{Model: model}, events: []*audit.Event{tokenReq("alice", evo{ns: "apps", name: "idle"})},
+			rule: "KGD01", want: 1, sev: reports.Medium, msg: "which holds no RBAC grant"},
+		{name: "D01 a token for a ServiceAccount with some rights", opts: DetectOptions{Model: model}, events: []*audit.Event{tokenReq("alice", evo{ns: "apps", name: "reader"})},
+			rule: "KGD01", want: 1, sev: reports.High},
 		{name: "D01 user mints token", events: []*audit.Event{tokenReq("alice", evo{ann: map[string]string{audit.AnnotationIssuedCredential: "JTI=abc"}})},
 			rule: "KGD01", want: 1, msg: "alice minted 1 token for ServiceAccount apps/builder via TokenRequest (credential IDs: JTI=abc)"},
 		{name: "D01 two mints same target make one finding", events: []*audit.Event{tokenReq("alice", evo{}), tokenReq("alice", evo{at: time.Minute})},
@@ -202,7 +225,10 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 			rule: "KGD01", want: 2},
 		{name: "D01 kubelet is allow-listed", events: []*audit.Event{tokenReq("system:node:n1", evo{})}, rule: "KGD01", want: 0},
 		{name: "D01 kube-system SA is allow-listed", events: []*audit.Event{tokenReq("system:serviceaccount:kube-system:foo", evo{})}, rule: "KGD01", want: 0},
-		{name: "D01 denied does not fire", events: []*audit.Event{tokenReq("alice", evo{dec: "forbid"})}, rule: "KGD01", want: 0},
+		{name: "D01 a denied attempt is reported apart, lower", events: []*audit.Event{tokenReq("alice", evo{dec: "forbid", code: 403})},
+			rule: "KGD01", want: 1, sev: reports.Medium, msg: "alice tried to mint a token for ServiceAccount apps/builder via TokenRequest and was refused (1 attempt)"},
+		{name: "D01 mint and attempt are two findings", events: []*audit.Event{tokenReq("alice", evo{}), tokenReq("alice", evo{dec: "forbid", code: 403})}, rule: "KGD01", want: 2},
+		{name: "D01 denied to an allow-listed caller", events: []*audit.Event{tokenReq("system:node:n1", evo{dec: "forbid", code: 403})}, rule: "KGD01", want: 0},
 		{name: "D01 impersonating an allowed identity does not exempt", events: []*audit.Event{tokenReq("mallory", evo{imp: &audit.RawUser{Username: "system:kube-controller-manager"}})},
 			rule: "KGD01", want: 1, msg: "mallory (as system:kube-controller-manager)"},
 		{name: "D01 custom allow-list", opts: DetectOptions{TokenRequestAllow: Users("alice")}, events: []*audit.Event{tokenReq("alice", evo{})}, rule: "KGD01", want: 0},
@@ -226,6 +252,30 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{}),
 			secretGet("mallory", "apps", "d", 7*time.Minute, evo{}), secretGet("mallory", "apps", "e", 12*time.Minute, evo{}),
 		}, rule: "KGD02", want: 1, msg: "read 5 distinct Secrets"},
+		{name: "D02 counts distinct names, as Elastic does", events: []*audit.Event{
+			secretGet("mallory", "apps", "db", 0, evo{}), secretGet("mallory", "prod", "db", time.Minute, evo{}), secretGet("mallory", "stage", "db", 2*time.Minute, evo{}),
+		}, rule: "KGD02", want: 0},
+		{name: "D02 X-Forwarded-For 127.0.0.1 does not hide a burst", events: []*audit.Event{
+			secretGet("mallory", "apps", "a", 0, evo{ips: []string{"127.0.0.1", "198.51.100.9"}}), secretGet("mallory", "apps", "b", time.Minute, evo{ips: []string{"127.0.0.1", "198.51.100.9"}}),
+			secretGet("mallory", "apps", "c", 2*time.Minute, evo{ips: []string{"127.0.0.1", "198.51.100.9"}}),
+		}, rule: "KGD02", want: 1},
+		{name: "D02 loopback only", events: []*audit.Event{
+			secretGet("mallory", "apps", "a", 0, evo{ip: "127.0.0.1"}), secretGet("mallory", "apps", "b", time.Minute, evo{ip: "127.0.0.1"}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{ip: "::1"}),
+		}, rule: "KGD02", want: 0},
+		{name: "D02 trivy-operator in security is Elastic's exclusion", events: []*audit.Event{
+			secretGet("system:serviceaccount:security:trivy-operator", "apps", "a", 0, evo{}), secretGet("system:serviceaccount:security:trivy-operator", "apps", "b", time.Minute, evo{}),
+			secretGet("system:serviceaccount:security:trivy-operator", "apps", "c", 2*time.Minute, evo{}),
+		}, rule: "KGD02", want: 0},
+		{name: "D02 trivy-operator in trivy-system is not", events: []*audit.Event{
+			secretGet("system:serviceaccount:trivy-system:trivy-operator", "apps", "a", 0, evo{}), secretGet("system:serviceaccount:trivy-system:trivy-operator", "apps", "b", time.Minute, evo{}),
+			secretGet("system:serviceaccount:trivy-system:trivy-operator", "apps", "c", 2*time.Minute, evo{}),
+		}, rule: "KGD02", want: 1},
+		{name: "D02 flux's helm-controller is excluded, another flux-system SA is not", events: []*audit.Event{
+			secretGet("system:serviceaccount:flux-system:helm-controller", "apps", "a", 0, evo{}), secretGet("system:serviceaccount:flux-system:helm-controller", "apps", "b", time.Minute, evo{}),
+			secretGet("system:serviceaccount:flux-system:helm-controller", "apps", "c", 2*time.Minute, evo{}),
+			secretGet("system:serviceaccount:flux-system:notification-controller", "apps", "a", 0, evo{}), secretGet("system:serviceaccount:flux-system:notification-controller", "apps", "b", time.Minute, evo{}),
+			secretGet("system:serviceaccount:flux-system:notification-controller", "apps", "c", 2*time.Minute, evo{}),
+		}, rule: "KGD02", want: 1, msg: "notification-controller"},
 		{name: "D02 two separate bursts", events: []*audit.Event{
 			secretGet("mallory", "apps", "a", 0, evo{}), secretGet("mallory", "apps", "b", time.Minute, evo{}), secretGet("mallory", "apps", "c", 2*time.Minute, evo{}),
 			secretGet("mallory", "apps", "d", 30*time.Minute, evo{}), secretGet("mallory", "apps", "e", 31*time.Minute, evo{}), secretGet("mallory", "apps", "f", 32*time.Minute, evo{}),
@@ -250,6 +300,11 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		{name: "D03 list secrets cluster-wide", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets"})}, rule: "KGD03", want: 1, msg: "mallory listed Secrets in all namespaces"},
 		{name: "D03 list secrets in kube-system", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "kube-system"})}, rule: "KGD03", want: 1, msg: "namespace kube-system"},
 		{name: "D03 list secrets in an app namespace", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ns: "apps"})}, rule: "KGD03", want: 0},
+		{name: "D03 the namespace controller", events: []*audit.Event{ev(evo{user: "system:serviceaccount:kube-system:namespace-controller", verb: "list", res: "secrets", ns: "default"})}, rule: "KGD03", want: 0},
+		{name: "D03 kube-state-metrics", events: []*audit.Event{ev(evo{user: "system:serviceaccount:monitoring:kube-state-metrics", verb: "list", res: "secrets"})}, rule: "KGD03", want: 0},
+		{name: "D03 Elastic's argocd group", events: []*audit.Event{ev(evo{user: "system:serviceaccount:argocd:argocd-server", groups: []string{"system:serviceaccounts:argocd"}, verb: "list", res: "secrets"})}, rule: "KGD03", want: 0},
+		{name: "D03 a watch is not a list", events: []*audit.Event{ev(evo{user: "mallory", verb: "watch", res: "secrets"})}, rule: "KGD03", want: 0},
+		{name: "D03 X-Forwarded-For 127.0.0.1 from a remote client", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ips: []string{"127.0.0.1", "198.51.100.9"}})}, rule: "KGD03", want: 1},
 		{name: "D03 loopback", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", ip: "127.0.0.1"})}, rule: "KGD03", want: 0},
 		{name: "D03 denied", events: []*audit.Event{ev(evo{user: "mallory", verb: "list", res: "secrets", dec: "forbid"})}, rule: "KGD03", want: 0},
 
@@ -331,6 +386,11 @@ func TestDetectionsFireAndDoNotFire(t *testing.T) {
 		{name: "D17 privileged pod", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 1, msg: "alice created pods apps/p with privileged container c"},
 		{name: "D17 privileged deployment", events: []*audit.Event{ev(evo{user: "alice", verb: "create", group: "apps", res: "deployments", ns: "apps", name: "d",
 			req: `{"kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"hostPID":true,"containers":[{"name":"c","image":"x"}]}}}}`})}, rule: "KGD17", want: 1, msg: "hostPID"},
+		{name: "D17 a create that failed created nothing", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod, code: 500})}, rule: "KGD17", want: 0},
+		{name: "D17 daemon-set controller in kube-system", events: []*audit.Event{ev(evo{user: "system:serviceaccount:kube-system:daemon-set-controller", verb: "create", res: "pods", ns: "kube-system", req: privPod})}, rule: "KGD17", want: 0},
+		{name: "D17 GKE robot in kube-system", events: []*audit.Event{ev(evo{user: "service-123@container-engine-robot.iam.gserviceaccount.com", verb: "create", res: "pods", ns: "kube-system", req: privPod})}, rule: "KGD17", want: 0},
+		{name: "D17 replicaset controller outside the system namespaces", events: []*audit.Event{ev(evo{user: "system:serviceaccount:kube-system:replicaset-controller", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 1},
+		{name: "D17 patched, not created", events: []*audit.Event{ev(evo{user: "alice", verb: "patch", res: "pods", ns: "apps", name: "p", req: privPod})}, rule: "KGD17", want: 1, msg: "alice patched pods"},
 		{name: "D17 sensitive hostPath", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/run/docker.sock")})}, rule: "KGD17", want: 1},
 		{name: "D17 harmless hostPath", events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: hostPathPod("/var/log/app")})}, rule: "KGD17", want: 0},
 		{name: "D17 allowed image", opts: DetectOptions{PodImageAllow: []string{"alpine"}}, events: []*audit.Event{ev(evo{user: "alice", verb: "create", res: "pods", ns: "apps", req: privPod})}, rule: "KGD17", want: 0},

@@ -193,19 +193,22 @@ var DefaultSecretListAllow = AllowList{
 	{User: "system:serviceaccount:*:kube-state-metrics"},
 }
 
-// DefaultPrivilegedPodAllow: the workload controllers create the pods of
-// DaemonSets, Deployments, Jobs and StatefulSets, whose writes KGD17 checks
-// with the identity of whoever made them; the kubelet mirrors static pods
-// and the managed platforms install their node agents, in kube-system only.
+// DefaultPrivilegedPodAllow are the control plane and the platforms'
+// agents in the system namespaces, as Elastic and Panther allow them: the
+// workload controllers creating the pods of kube-system DaemonSets and
+// Deployments (whose own writes KGD17 checks, with the identity of whoever
+// made them), the kubelet mirroring static pods, the GKE robot, EKS and
+// AKS installing node agents. Elsewhere their pods are reported.
 var DefaultPrivilegedPodAllow = AllowList{
-	{User: "system:kube-controller-manager"},
-	{User: "system:serviceaccount:kube-system:daemon-set-controller"},
-	{User: "system:serviceaccount:kube-system:replicaset-controller"},
-	{User: "system:serviceaccount:kube-system:deployment-controller"},
-	{User: "system:serviceaccount:kube-system:statefulset-controller"},
-	{User: "system:serviceaccount:kube-system:job-controller"},
-	{User: "system:serviceaccount:kube-system:cronjob-controller"},
-	{User: "system:serviceaccount:kube-system:replication-controller"},
+	{User: "system:kube-controller-manager", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:daemon-set-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:replicaset-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:deployment-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:statefulset-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:job-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:cronjob-controller", Namespace: "kube-system"},
+	{User: "system:serviceaccount:kube-system:*-controller", Namespace: "gke-managed-*"},
+	{User: "system:serviceaccount:kube-system:*-controller", Namespace: "gmp-system"},
 	{User: "system:node:*", Namespace: "kube-system"},
 	{User: "system:addon-manager", Namespace: "kube-system"},
 	{User: "*@container-engine-robot.iam.gserviceaccount.com", Namespace: "kube-system"},

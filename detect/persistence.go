@@ -48,7 +48,7 @@ func newClusterAdminBindingDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleClusterAdminBinding, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if (r.Resource != "clusterrolebindings" && r.Resource != "rolebindings") || r.Group != rbacGroup ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "create", "update", "patch") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		var b bindingBody
@@ -125,7 +125,7 @@ func newRBACWriteBySADetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleRBACWriteBySA, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Group != rbacGroup || !slices.Contains(rbacResources, r.Resource) ||
-			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Allowed() {
+			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Succeeded() {
 			return hit{}, false
 		}
 		user, _ := e.Actor()
@@ -157,7 +157,7 @@ func newCSRDetector(o DetectOptions) Detector {
 	allow := o.CSRAllow
 	return newPerKey(o, ruleCSR, func(e *audit.Event) (hit, bool) {
 		r := e.Object
-		if r.Group != "certificates.k8s.io" || r.Resource != "certificatesigningrequests" || !e.Allowed() || allow.allows(e) {
+		if r.Group != "certificates.k8s.io" || r.Resource != "certificatesigningrequests" || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		var action string
@@ -218,7 +218,7 @@ func newWebhookDetector(o DetectOptions) Detector {
 		r := e.Object
 		kind := admissionResources[r.Resource]
 		if r.Group != "admissionregistration.k8s.io" || kind == "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "create", "update", "patch", "delete", "deletecollection") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		obj := kind + " " + nameOf(e)
@@ -254,7 +254,7 @@ func newSensitiveConfigMapDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleSensitiveConfigMap, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "configmaps" || r.Group != "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch", "delete") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "create", "update", "patch", "delete") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		cm := r.Namespace + "/" + nameOf(e)
@@ -290,7 +290,7 @@ func newExposedServiceDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleExposedService, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "services" || r.Group != "" || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "create", "update", "patch") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		// The request holds what the caller asked for; for a patch, only

@@ -87,7 +87,7 @@ func newWildcardRoleDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleWildcardRole, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Group != rbacGroup || (r.Resource != "roles" && r.Resource != "clusterroles") || r.Subresource != "" ||
-			!isVerb(e, "create", "update", "patch") || !e.Allowed() || allow.allows(e) {
+			!isVerb(e, "create", "update", "patch") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		// The response holds the stored role; a patch request only the delta.
@@ -177,7 +177,10 @@ func (d *rbacThenWorkload) prune(now time.Time) {
 }
 
 func (d *rbacThenWorkload) Observe(e *audit.Event) {
-	if !isVerb(e, "create", "update", "patch") || !e.Allowed() {
+	// Members of system:masters, and anyone else the apiserver allowed
+	// outside RBAC, already hold everything: an RBAC change cannot
+	// escalate them (an admin applying a bundle of RBAC and workloads).
+	if !isVerb(e, "create", "update", "patch") || !e.Succeeded() || outsideRBAC(e) {
 		return
 	}
 	r := e.Object
@@ -304,7 +307,7 @@ func newControllerSAPodDetector(o DetectOptions) Detector {
 	return newPerKey(o, ruleControllerSAPod, func(e *audit.Event) (hit, bool) {
 		r := e.Object
 		if r.Resource != "pods" || r.Subresource != "" || r.Group != "" || r.Namespace != "kube-system" ||
-			e.Verb != "create" || !e.Allowed() || allow.allows(e) {
+			e.Verb != "create" || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		sa, ok := podServiceAccount(e.RequestObject)
@@ -488,9 +491,12 @@ func podRisks(raw json.RawMessage, resource string) (risks, images []string, own
 
 func newPrivilegedPodDetector(o DetectOptions) Detector {
 	imageAllow := globs(o.PodImageAllow)
+	allow := o.PrivilegedPodAllow
 	return newPerKey(o, rulePrivilegedPod, func(e *audit.Event) (hit, bool) {
 		r := e.Object
-		if !workloadResources[r.Resource] || r.Subresource != "" || !isVerb(e, "create", "update", "patch") || !e.Allowed() {
+		// A create that failed (a 500, an admission denial) created
+		// nothing.
+		if !workloadResources[r.Resource] || r.Subresource != "" || !isVerb(e, "create", "update", "patch") || !e.Succeeded() || allow.allows(e) {
 			return hit{}, false
 		}
 		// The response is the whole stored object; a patch request is not.
@@ -511,10 +517,10 @@ func newPrivilegedPodDetector(o DetectOptions) Detector {
 		obj := r.Namespace + "/" + owner
 		sort.Strings(risks)
 		return hit{key: obj + "\x00" + strings.Join(risks, ","), attrs: map[string]string{
-			"who": e.Who(), "obj": obj, "risks": strings.Join(risks, ", "), "resource": r.Resource,
+			"who": e.Who(), "obj": obj, "risks": strings.Join(risks, ", "), "resource": r.Resource, "verbs": e.Verb,
 		}}, true
 	}, func(a *aggregate) string {
-		return fmt.Sprintf("%s created %s %s with %s (%s)", a.attr("who"), a.attr("resource"), a.attr("obj"), a.attr("risks"), plural(a.count, "request"))
+		return fmt.Sprintf("%s %s %s %s with %s (%s)", a.attr("who"), pastTense(a.attr("verbs").String()), a.attr("resource"), a.attr("obj"), a.attr("risks"), plural(a.count, "request"))
 	})
 }
 
@@ -525,6 +531,17 @@ func allMatch(g globs, ss []string) bool {
 		}
 	}
 	return true
+}
+
+// outsideRBAC reports whether the request was allowed without RBAC: by
+// the system:masters short-circuit (the group is in the log, or the log's
+// authorization annotations give no reason) rather than by a binding.
+func outsideRBAC(e *audit.Event) bool {
+	_, groups := e.Actor()
+	if slices.Contains(groups, "system:masters") {
+		return true
+	}
+	return e.Annotated && e.Allowed() && e.Reason == "" && !strings.HasPrefix(e.User.Name, "system:node:")
 }
 
 // workloadResourceList are the resources of workloadResources, for the

@@ -109,6 +109,7 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 			res.Diagnostics = append(res.Diagnostics, dr.Diagnostics()...)
 		}
 	}
+	res.Detections = oneIncidentOneFinding(res.Detections)
 	return res, nil
 }
 

@@ -248,3 +248,61 @@ func writeJSONLine(t *testing.T, b *bytes.Buffer, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestDetectionFingerprintsStable: a log rotated into two files, read in
+// either order, gives the detections of the whole log with the same
+// fingerprints (they feed baselines and code-scanning alerts).
+func TestDetectionFingerprintsStable(t *testing.T) {
+	t.Chdir("../..")
+	data, err := os.ReadFile("testdata/demo/audit/audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(data)), "\n")
+	detections := func(logs ...string) []string {
+		args := []string{"scan", "testdata/demo/manifests", "--format", "json", "--fail-on", "none"}
+		for _, l := range logs {
+			args = append(args, "--audit-log", l)
+		}
+		r := runCLI(t, "", args...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var rep struct {
+			Findings []struct {
+				RuleID, Kind, Fingerprint string
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range rep.Findings {
+			if f.Kind == "detection" {
+				out = append(out, f.RuleID+" "+f.Fingerprint)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	whole := detections("testdata/demo/audit/audit.log")
+	if len(whole) < 5 {
+		t.Fatalf("only %d detections on the demo: the comparison proves little", len(whole))
+	}
+	// Cut inside the Secret burst (demo-0004..0007), after it, and late.
+	for _, cut := range []int{6, 8, 13} {
+		dir := t.TempDir()
+		older, newer := filepath.Join(dir, "audit.log.1"), filepath.Join(dir, "audit.log")
+		if err := os.WriteFile(older, []byte(strings.Join(lines[:cut], "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(newer, []byte(strings.Join(lines[cut:], "")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, order := range [][]string{{older, newer}, {newer, older}} {
+			if diff := cmp.Diff(whole, detections(order...)); diff != "" {
+				t.Errorf("cut at line %d, read %v: detections differ from the whole log's (-whole +rotated):\n%s", cut, []string{filepath.Base(order[0]), filepath.Base(order[1])}, diff)
+			}
+		}
+	}
+}
