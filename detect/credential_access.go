@@ -1,9 +1,12 @@
 package detect
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -617,4 +620,102 @@ func (d *podToken) Findings() []reports.Finding {
 
 func (d *podToken) Diagnostics() []scanner.Diagnostic {
 	return limitDiagnostics(rulePodToken, d.windows.dropped+d.keys.dropped, d.o.MaxKeys)
+}
+
+var ruleConfigMapCredentials = reports.Rule{
+	ID:       "KGD27",
+	Slug:     "configmap-written-with-credentials",
+	Title:    "ConfigMap written with credentials",
+	Severity: reports.Medium,
+	Description: "A ConfigMap was created or changed with what looks like a credential (an AWS access key id, a password, a " +
+		"passphrase) in a key or a value. ConfigMaps are not Secrets: every identity that can read ConfigMaps in the namespace " +
+		"(often many, and many controllers) reads the credential, it is not encrypted at rest, and it shows in logs and diffs.",
+	Remediation: "Move the credential into a Secret (or an external secret store), rotate it, and restrict who can read ConfigMaps in the namespace.",
+	Tags:        []string{"security", "credential-access", "MITRE ATT&CK T1552.007"},
+	Catalogue:   []string{"U12", "U13"},
+	References:  []string{"Falco: Create/Modify Configmap With Private Credentials"},
+}
+
+func init() {
+	register(Detection{Rule: ruleConfigMapCredentials, Resources: []string{"configmaps"}, New: newConfigMapCredentialsDetector})
+}
+
+// configMapBody is a ConfigMap, or a merge patch of one.
+type configMapBody struct {
+	Data map[string]string `json:"data"`
+}
+
+// credentialKeys finds the ConfigMap keys whose name or value holds a
+// credential marker, from a create or update body, a merge patch, or a
+// JSON patch. It returns key names and the marker, never a value.
+func credentialKeys(raw json.RawMessage, markers []string) []string {
+	data := map[string]string{}
+	var cm configMapBody
+	if json.Unmarshal(raw, &cm) == nil {
+		data = cm.Data
+	} else {
+		var ops []struct {
+			Op    string          `json:"op"`
+			Path  string          `json:"path"`
+			Value json.RawMessage `json:"value"`
+		}
+		if json.Unmarshal(raw, &ops) != nil {
+			return nil
+		}
+		for _, op := range ops {
+			if op.Op != "add" && op.Op != "replace" {
+				continue
+			}
+			switch {
+			case op.Path == "/data":
+				var m map[string]string
+				if json.Unmarshal(op.Value, &m) == nil {
+					maps.Copy(data, m)
+				}
+			case strings.HasPrefix(op.Path, "/data/"):
+				var v string
+				if json.Unmarshal(op.Value, &v) == nil {
+					key := strings.NewReplacer("~1", "/", "~0", "~").Replace(op.Path[len("/data/"):])
+					data[key] = v
+				}
+			}
+		}
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		lk, lv := strings.ToLower(k), strings.ToLower(data[k])
+		for _, m := range markers {
+			m = strings.ToLower(m)
+			if strings.Contains(lk, m) {
+				out = append(out, fmt.Sprintf("key %q", k))
+				break
+			}
+			if strings.Contains(lv, m) {
+				out = append(out, fmt.Sprintf("key %q (%s in its value)", k, m))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func newConfigMapCredentialsDetector(o DetectOptions) Detector {
+	allow := o.ConfigMapCredentialAllow
+	markers := o.CredentialMarkers
+	return newPerKey(o, ruleConfigMapCredentials, func(e *audit.Event) (hit, bool) {
+		r := e.Object
+		if r.Resource != "configmaps" || r.Group != "" || r.Subresource != "" ||
+			!isVerb(e, "create", "update", "patch") || !e.Succeeded() || allow.allows(e) || len(e.RequestObject) == 0 {
+			return hit{}, false
+		}
+		keys := credentialKeys(e.RequestObject, markers)
+		if len(keys) == 0 {
+			return hit{}, false
+		}
+		cm := r.Namespace + "/" + nameOf(e)
+		return hit{key: e.Who() + "\x00" + cm, attrs: map[string]string{"who": e.Who(), "cm": cm, "keys": strings.Join(keys, ", "), "verbs": e.Verb}}, true
+	}, func(a *aggregate) string {
+		return fmt.Sprintf("%s %s ConfigMap %s with credentials in %s (%s)", a.attr("who"), pastTense(a.attr("verbs").String()),
+			a.attr("cm"), a.attr("keys"), plural(a.count, "request"))
+	})
 }

@@ -36,6 +36,13 @@ var falcoToKubegrant = map[string]string{
 	"Attach to cluster-admin Role":      "KGD12",
 	"ClusterRole With Wildcard Created": "KGD14",
 	"Create NodePort Service":           "KGD25",
+
+	"Create/Modify Configmap With Private Credentials": "KGD27",
+	"Pod Created in Kube Namespace":                    "KGD28",
+	"Service Account Created in Kube Namespace":        "KGD28",
+	"System ClusterRole Modified/Deleted":              "KGD29",
+	"ClusterRole With Write Privileges Created":        "KGD30",
+	"ClusterRole With Pod Exec Created":                "KGD30",
 }
 
 // falcoExpected reads falco_k8s_audit_tests.yaml: trace file → the

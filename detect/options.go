@@ -112,6 +112,23 @@ type DetectOptions struct {
 	// DefaultConfigMapWriterAllow).
 	SensitiveConfigMaps  []string  `yaml:"sensitiveConfigMaps"`
 	ConfigMapWriterAllow AllowList `yaml:"configMapWriterAllow"`
+	// ConfigMapCredentialAllow are callers whose ConfigMaps KGD27 does not
+	// check (default none); CredentialMarkers the substrings of a key or a
+	// value, matched case-insensitively, that it reports (default
+	// DefaultCredentialMarkers, Falco's).
+	ConfigMapCredentialAllow AllowList `yaml:"configMapCredentialAllow"`
+	CredentialMarkers        []string  `yaml:"credentialMarkers"`
+	// KubeNamespaceImageAllow are image repositories (globs, without tag)
+	// whose pods KGD28 does not report in kube-system and kube-public
+	// (default DefaultKubeNamespaceImageAllow);
+	// KubeNamespaceServiceAccountAllow the ServiceAccount names it does
+	// not report there (default DefaultKubeNamespaceServiceAccounts).
+	KubeNamespaceImageAllow          []string `yaml:"kubeNamespaceImageAllow"`
+	KubeNamespaceServiceAccountAllow []string `yaml:"kubeNamespaceServiceAccountAllow"`
+	// SystemRoleAllow are system: role names KGD29 does not report
+	// (default system:coredns and system:managed-certificate-controller,
+	// which add-on managers rewrite).
+	SystemRoleAllow []string `yaml:"systemRoleAllow"`
 	// ForbiddenBurstThreshold distinct request paths denied to one user and
 	// source IP within ForbiddenBurstWindow make a KGD24 enumeration burst
 	// (default 10 in 5 minutes). ForbiddenAllow are callers KGD24 ignores
@@ -255,6 +272,37 @@ var DefaultRoleWriterAllow = Users(
 	"system:serviceaccount:kube-system:clusterrole-aggregation-controller",
 )
 
+// DefaultCredentialMarkers are what KGD27 looks for in a ConfigMap (Falco's
+// contains_private_credentials).
+var DefaultCredentialMarkers = []string{
+	"aws_access_key_id", "aws-access-key-id", "aws_s3_access_key_id", "aws-s3-access-key-id", "password", "passphrase",
+}
+
+// DefaultKubeNamespaceImageAllow are the platform images that run in
+// kube-system (Falco's allowed_kube_namespace_image_list, with the
+// registry.k8s.io images of a kubeadm control plane).
+var DefaultKubeNamespaceImageAllow = []string{
+	"registry.k8s.io/kube-apiserver", "registry.k8s.io/kube-controller-manager", "registry.k8s.io/kube-scheduler",
+	"registry.k8s.io/kube-proxy", "registry.k8s.io/etcd", "registry.k8s.io/coredns/coredns", "registry.k8s.io/pause",
+	"registry.k8s.io/metrics-server/metrics-server", "registry.k8s.io/dns/k8s-dns-node-cache",
+	"registry.k8s.io/ip-masq-agent-amd64", "registry.k8s.io/addon-resizer", "registry.k8s.io/prometheus-to-sd",
+	"registry.k8s.io/k8s-dns-dnsmasq-nanny-amd64", "registry.k8s.io/k8s-dns-kube-dns-amd64",
+	"registry.k8s.io/k8s-dns-sidecar-amd64", "registry.k8s.io/metrics-server-amd64",
+	"gcr.io/google-containers/prometheus-to-sd", "gcr.io/projectcalico-org/node", "gke.gcr.io/*",
+	"kope/kube-apiserver-healthcheck",
+}
+
+// DefaultKubeNamespaceServiceAccounts are the ServiceAccounts the control
+// plane creates in kube-system (Falco's known_sa_list and the
+// controller-manager's).
+var DefaultKubeNamespaceServiceAccounts = []string{
+	"coredns", "coredns-autoscaler", "kube-dns", "kube-proxy", "default", "*-controller", "generic-garbage-collector",
+	"horizontal-pod-autoscaler", "persistent-volume-binder", "pod-garbage-collector", "pv-protection-controller",
+	"pvc-protection-controller", "root-ca-cert-publisher", "attachdetach-controller", "bootstrap-signer",
+	"certificate-controller", "clusterrole-aggregation-controller", "expand-controller", "token-cleaner",
+	"legacy-service-account-token-cleaner", "ttl-after-finished-controller", "service-account-controller",
+}
+
 // DefaultEventDeleteAllow are controllers that delete events with their
 // namespace or owner.
 var DefaultEventDeleteAllow = Users(
@@ -371,6 +419,10 @@ func (o DetectOptions) withDefaults() DetectOptions {
 	o.WebhookWriterAllow = orDefault(o.WebhookWriterAllow, DefaultWebhookWriterAllow)
 	o.SensitiveConfigMaps = orDefault(o.SensitiveConfigMaps, DefaultSensitiveConfigMaps)
 	o.ConfigMapWriterAllow = orDefault(o.ConfigMapWriterAllow, DefaultConfigMapWriterAllow)
+	o.CredentialMarkers = orDefault(o.CredentialMarkers, DefaultCredentialMarkers)
+	o.KubeNamespaceImageAllow = orDefault(o.KubeNamespaceImageAllow, DefaultKubeNamespaceImageAllow)
+	o.KubeNamespaceServiceAccountAllow = orDefault(o.KubeNamespaceServiceAccountAllow, DefaultKubeNamespaceServiceAccounts)
+	o.SystemRoleAllow = orDefault(o.SystemRoleAllow, []string{"system:coredns", "system:managed-certificate-controller"})
 	o.SequenceWindow = positiveOr(o.SequenceWindow, 5*time.Minute)
 	o.ForbiddenBurstThreshold = positiveOr(o.ForbiddenBurstThreshold, 10)
 	o.ForbiddenBurstWindow = positiveOr(o.ForbiddenBurstWindow, 5*time.Minute)

@@ -317,3 +317,115 @@ var admissionResourceList = []string{
 	"mutatingwebhookconfigurations", "validatingwebhookconfigurations", "validatingadmissionpolicies",
 	"validatingadmissionpolicybindings", "mutatingadmissionpolicies", "mutatingadmissionpolicybindings",
 }
+
+var ruleKubeNamespaceObject = reports.Rule{
+	ID:       "KGD28",
+	Slug:     "pod-or-serviceaccount-in-kube-namespace",
+	Title:    "Pod or ServiceAccount created in kube-system or kube-public",
+	Severity: reports.Medium,
+	Description: "A pod running an image that is not a known platform image, or a ServiceAccount that is not one of the " +
+		"controllers', was created in kube-system or kube-public. Those namespaces hold the control plane's identities and " +
+		"Secrets and are exempt from most policies: an attacker hides a backdoor pod or a ServiceAccount to bind power to there.",
+	Remediation: "Confirm who created the object and why; run applications in their own namespaces. Add vetted platform images to kubeNamespaceImageAllow and ServiceAccounts to kubeNamespaceServiceAccountAllow.",
+	Tags:        []string{"security", "persistence", "MITRE ATT&CK T1610", "MITRE ATT&CK T1136"},
+	Catalogue:   []string{"U17", "U33"},
+	References:  []string{"Falco: Pod Created in Kube Namespace", "Falco: Service Account Created in Kube Namespace"},
+}
+
+var ruleSystemRoleChanged = reports.Rule{
+	ID:       "KGD29",
+	Slug:     "system-role-modified",
+	Title:    "System role modified or deleted",
+	Severity: reports.High,
+	Description: "A Role or ClusterRole whose name starts with system: (Kubernetes' own, reconciled by the apiserver) was created, " +
+		"changed or deleted by someone other than the apiserver and the aggregation controller. Widening a system role " +
+		"silently grants its many subjects (nodes, controllers, every authenticated user) more; deleting one breaks them.",
+	Remediation: "Diff the role against the bootstrap policy and revert; the apiserver restores changed bootstrap roles on restart unless rbac.authorization.kubernetes.io/autoupdate is false, so check that annotation too.",
+	Tags:        []string{"security", "persistence", "defense-evasion", "MITRE ATT&CK T1098"},
+	Catalogue:   []string{"U30"},
+	References:  []string{"Falco: System ClusterRole Modified/Deleted"},
+}
+
+// kubeNamespaces are the namespaces KGD28 watches.
+var kubeNamespaces = []string{"kube-system", "kube-public"}
+
+func init() {
+	register(
+		Detection{Rule: ruleKubeNamespaceObject, Resources: []string{"pods", "serviceaccounts"}, New: newKubeNamespaceObjectDetector},
+		Detection{Rule: ruleSystemRoleChanged, Resources: []string{"roles", "clusterroles"}, New: newSystemRoleChangedDetector},
+	)
+}
+
+// imageRepository is an image reference without its tag or digest
+// ("registry.k8s.io/kube-proxy:v1.34.1" → "registry.k8s.io/kube-proxy").
+func imageRepository(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if i := strings.LastIndexByte(image, ':'); i > strings.LastIndexByte(image, '/') {
+		image = image[:i]
+	}
+	return image
+}
+
+func newKubeNamespaceObjectDetector(o DetectOptions) Detector {
+	images := globs(o.KubeNamespaceImageAllow)
+	sas := globs(o.KubeNamespaceServiceAccountAllow)
+	return newPerKey(o, ruleKubeNamespaceObject, func(e *audit.Event) (hit, bool) {
+		r := e.Object
+		if r.Group != "" || r.Subresource != "" || e.Verb != "create" || !e.Succeeded() || !slices.Contains(kubeNamespaces, r.Namespace) {
+			return hit{}, false
+		}
+		var what string
+		switch r.Resource {
+		case "serviceaccounts":
+			name := nameOf(e)
+			if sas.match(name) {
+				return hit{}, false
+			}
+			what = "ServiceAccount " + r.Namespace + "/" + name
+		case "pods":
+			var pod struct {
+				Spec struct {
+					Containers, InitContainers []container
+				} `json:"spec"`
+			}
+			if len(e.RequestObject) == 0 || json.Unmarshal(e.RequestObject, &pod) != nil {
+				return hit{}, false
+			}
+			var unknown []string
+			for _, c := range append(pod.Spec.InitContainers, pod.Spec.Containers...) {
+				if !images.match(imageRepository(c.Image)) {
+					unknown = append(unknown, c.Image)
+				}
+			}
+			if len(unknown) == 0 {
+				return hit{}, false
+			}
+			what = fmt.Sprintf("pod %s/%s (image %s)", r.Namespace, nameOf(e), strings.Join(unknown, ", "))
+		default:
+			return hit{}, false
+		}
+		return hit{key: e.Who() + "\x00" + r.Namespace + "\x00" + r.Resource, attrs: map[string]string{"who": e.Who(), "what": what}}, true
+	}, func(a *aggregate) string {
+		return fmt.Sprintf("%s created in a kube namespace: %s", a.attr("who"), a.attr("what"))
+	})
+}
+
+func newSystemRoleChangedDetector(o DetectOptions) Detector {
+	allow := o.RoleWriterAllow
+	names := globs(o.SystemRoleAllow)
+	return newPerKey(o, ruleSystemRoleChanged, func(e *audit.Event) (hit, bool) {
+		r := e.Object
+		if r.Group != rbacGroup || (r.Resource != "roles" && r.Resource != "clusterroles") || r.Subresource != "" ||
+			!isVerb(e, "create", "update", "patch", "delete") || !e.Succeeded() || allow.allows(e) {
+			return hit{}, false
+		}
+		name := nameOf(e)
+		if !strings.HasPrefix(name, "system:") || names.match(name) {
+			return hit{}, false
+		}
+		obj := kindOf(r.Resource) + " " + objName(audit.ObjectRef{Namespace: r.Namespace, Name: name})
+		return hit{key: e.Who() + "\x00" + obj, attrs: map[string]string{"who": e.Who(), "obj": obj, "verbs": e.Verb}}, true
+	}, func(a *aggregate) string {
+		return fmt.Sprintf("%s %s %s (%s)", a.attr("who"), pastTense(a.attr("verbs").String()), a.attr("obj"), plural(a.count, "request"))
+	})
+}

@@ -550,3 +550,69 @@ var workloadResourceList = []string{"pods", "deployments", "daemonsets", "statef
 
 // sequenceResources are the RBAC and workload resources KGD15 follows.
 var sequenceResources = append(slices.Clone(rbacResources), workloadResourceList...)
+
+var ruleRoleWritePrivileges = reports.Rule{
+	ID:       "KGD30",
+	Slug:     "role-created-with-write-or-exec",
+	Title:    "Role created with write or pod-exec privileges",
+	Severity: reports.Low,
+	Description: "A Role or ClusterRole was created whose rules write (create, update, patch, delete, deletecollection) or reach " +
+		"pods/exec or pods/attach. On its own a new role grants nothing, but it is the first half of a grant: it shows who " +
+		"prepares write or shell access, and pod exec is credential theft (every token mounted in the pods it reaches).",
+	Remediation: "Confirm the role is part of a reviewed change; keep exec and attach out of roles bound to people and workloads that do not need a shell.",
+	Tags:        []string{"security", "privilege-escalation", "persistence", "MITRE ATT&CK T1098.006"},
+	Catalogue:   []string{"U30", "U20"},
+	References:  []string{"Falco: ClusterRole With Write Privileges Created", "Falco: ClusterRole With Pod Exec Created"},
+}
+
+func init() {
+	register(Detection{Rule: ruleRoleWritePrivileges, Resources: []string{"roles", "clusterroles"}, New: newRoleWritePrivilegesDetector})
+}
+
+var writeVerbs = []string{"create", "update", "patch", "delete", "deletecollection"}
+
+func newRoleWritePrivilegesDetector(o DetectOptions) Detector {
+	allow := o.RoleWriterAllow
+	return newPerKey(o, ruleRoleWritePrivileges, func(e *audit.Event) (hit, bool) {
+		r := e.Object
+		if r.Group != rbacGroup || (r.Resource != "roles" && r.Resource != "clusterroles") || r.Subresource != "" ||
+			e.Verb != "create" || !e.Succeeded() || allow.allows(e) {
+			return hit{}, false
+		}
+		var role struct {
+			Rules []rbacv1.PolicyRule `json:"rules"`
+		}
+		if len(e.RequestObject) == 0 || json.Unmarshal(e.RequestObject, &role) != nil {
+			return hit{}, false
+		}
+		var writes, execs []string
+		for _, pr := range role.Rules {
+			for _, v := range pr.Verbs {
+				if slices.Contains(writeVerbs, v) && !slices.Contains(writes, v) {
+					writes = append(writes, v)
+				}
+			}
+			for _, res := range pr.Resources {
+				if (res == "pods/exec" || res == "pods/attach") && !slices.Contains(execs, res) {
+					execs = append(execs, res)
+				}
+			}
+		}
+		if len(writes) == 0 && len(execs) == 0 {
+			return hit{}, false
+		}
+		var what []string
+		sev := reports.Severity("")
+		if len(execs) > 0 {
+			what = append(what, strings.Join(execs, ", "))
+			sev = reports.Medium
+		}
+		if len(writes) > 0 {
+			what = append(what, "write verbs "+strings.Join(writes, ", "))
+		}
+		obj := kindOf(r.Resource) + " " + objName(audit.ObjectRef{Namespace: r.Namespace, Name: nameOf(e)})
+		return hit{key: e.Who() + "\x00" + obj, severity: sev, attrs: map[string]string{"who": e.Who(), "obj": obj, "what": strings.Join(what, "; ")}}, true
+	}, func(a *aggregate) string {
+		return fmt.Sprintf("%s created %s with %s", a.attr("who"), a.attr("obj"), a.attr("what"))
+	})
+}
