@@ -148,7 +148,7 @@ func TestCatalogueMetadata(t *testing.T) {
 	}
 	want := []string{"KGD01", "KGD02", "KGD03", "KGD04", "KGD05", "KGD06", "KGD07", "KGD08", "KGD09", "KGD10", "KGD11", "KGD12", "KGD13",
 		"KGD14", "KGD15", "KGD16", "KGD17", "KGD18", "KGD19", "KGD20", "KGD21", "KGD22", "KGD23", "KGD24", "KGD25", "KGD26",
-		"KGD27", "KGD28", "KGD29", "KGD30"}
+		"KGD27", "KGD28", "KGD29", "KGD30", "KGD31", "KGD32"}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("catalogue mismatch (-want +got):\n%s", diff)
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"time"
 
+	"github.com/kubegrant/kubegrant/detect/runtime"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -154,6 +155,11 @@ type DetectOptions struct {
 	// EvidenceCap bounds the evidence per finding (default 10).
 	EvidenceCap int `yaml:"evidenceCap"`
 
+	// Runtime are the runtime events (--runtime-events) KGD31 and KGD32
+	// join with the audit log; TokenReadWindow is how soon after a token
+	// read a request with the pod's token counts (default 60 seconds).
+	Runtime         []runtime.Event `yaml:"-"`
+	TokenReadWindow time.Duration   `yaml:"tokenReadWindow"`
 	// Model is the scanned RBAC, when there is one: detectors use it to
 	// rate what a request could reach (set by Replay, never configured).
 	Model *scanner.Graph `yaml:"-"`
@@ -432,6 +438,7 @@ func (o DetectOptions) withDefaults() DetectOptions {
 	o.DiscoveryBurstThreshold = positiveOr(o.DiscoveryBurstThreshold, 12)
 	o.DiscoveryBurstWindow = positiveOr(o.DiscoveryBurstWindow, time.Minute)
 	o.TokenUseWindow = positiveOr(o.TokenUseWindow, 48*time.Hour)
+	o.TokenReadWindow = positiveOr(o.TokenReadWindow, time.Minute)
 	o.MaxKeys = positiveOr(o.MaxKeys, 10000)
 	o.EvidenceCap = positiveOr(o.EvidenceCap, 10)
 	return o

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubegrant/kubegrant/detect"
 	"github.com/kubegrant/kubegrant/detect/audit"
+	"github.com/kubegrant/kubegrant/detect/runtime"
 	"github.com/kubegrant/kubegrant/policies"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
@@ -34,6 +35,7 @@ type scanConfig struct {
 	cluster        bool
 	clusterOpts    scanner.ClusterOptions
 	auditLogs      []string
+	runtimeEvents  []string
 	format         string
 	output         string
 	failOn         string
@@ -54,6 +56,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVar(&cfg.clusterOpts.Kubeconfig, "kubeconfig", "", "with --cluster: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
 	fs.StringVar(&cfg.clusterOpts.Context, "context", "", "with --cluster: the kubeconfig context (default: the current one)")
 	fs.StringArrayVar(&cfg.auditLogs, "audit-log", nil, "audit log file, directory, glob or '-' (repeatable; .gz ok): run the dynamic pass")
+	fs.StringArrayVar(&cfg.runtimeEvents, "runtime-events", nil, "with --audit-log: Falco or Tetragon JSON events (file, directory or glob; repeatable) joined with the audit log")
 	fs.Var(format, "format", "report format: "+format.choices())
 	fs.StringVarP(&cfg.output, "output", "o", "", "write the report to this file instead of standard output")
 	fs.Var(failOn, "fail-on", "exit 3 when an un-suppressed finding is at or above this severity: "+failOn.choices())
@@ -94,6 +97,9 @@ func validateScan(cfg *scanConfig) error {
 	if cfg.suggestRoles != "" && (len(cfg.auditLogs) == 0 || len(cfg.paths) == 0 && !cfg.cluster) {
 		return usageErrorf("--suggest-roles needs RBAC (PATH or --cluster) and --audit-log")
 	}
+	if len(cfg.runtimeEvents) > 0 && len(cfg.auditLogs) == 0 {
+		return usageErrorf("--runtime-events needs --audit-log: runtime events are joined with the API requests")
+	}
 	if cfg.showSuppressed && cfg.format != "text" {
 		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
 	}
@@ -132,6 +138,15 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
+	if len(cfg.runtimeEvents) > 0 {
+		events, stats, diags, err := runtime.Load(cfg.runtimeEvents, root)
+		if err != nil {
+			return err
+		}
+		report.Diagnostics = append(report.Diagnostics, diags...)
+		detectOpts.Runtime = events
+		fmt.Fprintf(io.err, "kubegrant: %d runtime events read (%d lines, %d skipped, %d bad)\n", stats.Events, stats.Lines, stats.Skipped, stats.Errors)
+	}
 	graph := &scanner.Graph{} // empty for detections alone, without RBAC attribution
 	if len(cfg.paths) > 0 || cfg.cluster {
 		if graph, err = staticPass(ctx, cfg, io, root, report); err != nil {
