@@ -32,6 +32,8 @@ type analysis struct {
 	power []reports.Severity // by node: the most severe of its own findings
 	// heldBy[node] lists the held capabilities of an identity node.
 	heldBy map[int][]*held
+	values []*nodeValue // value's memo, by node
+	hubs   map[int]*hubStat
 }
 
 func analyse(g *scanner.Graph, in *input, caps [][]capResult, byID map[string]ruleMeta) *analysis {
@@ -62,7 +64,7 @@ func (a *analysis) effectivePower(i int) reports.Severity {
 			p = a.power[j]
 		}
 	}
-	for _, t := range a.rc.reaches(i) {
+	for _, t := range maskTargets(a.rc.mask(i)) {
 		if s := targetSeverity[t]; s.Rank() > p.Rank() {
 			p = s
 		}
@@ -77,48 +79,139 @@ func (a *analysis) effectivePower(i int) reports.Severity {
 func (a *analysis) judge(h *held) {
 	h.final = h.sev
 	i := a.gr.index[h.key.subject]
-	var reached []string
-	seen := map[int]bool{}
-	var visit func(to int, depth int)
-	visit = func(to int, depth int) {
-		if seen[to] {
-			return
-		}
-		seen[to] = true
-		if to == i {
-			return // reached through a hub: the holder itself gains nothing
-		}
-		n := a.gr.nodes[to]
-		switch n.kind {
-		case nodeTarget:
-			reached = append(reached, n.ref.Name)
-		case nodeIdentity:
-			if p := a.effectivePower(to); p.Rank() > h.final.Rank() {
-				h.final = p
-			}
-			reached = append(reached, a.rc.reaches(to)...)
-		case nodeHub:
-			if depth > 3 {
-				return
-			}
-			for _, ei := range a.gr.out[to] {
-				visit(a.gr.edges[ei].to, depth+1)
-			}
-		}
-	}
+	var mask uint8
 	for _, ei := range a.gr.out[i] {
 		e := &a.gr.edges[ei]
-		if e.rule != h.key.rule || e.grant < 0 || a.g.Grants[e.grant].Scope != h.key.scope {
+		if e.rule != h.key.rule || e.grant < 0 || a.g.Grants[e.grant].Scope != h.key.scope || e.to == i {
 			continue
 		}
-		visit(e.to, 0)
+		v := a.value(e.to, i)
+		mask |= v.reach
+		if v.sev.Rank() > h.final.Rank() {
+			h.final = v.sev
+		}
 	}
-	h.reach = subsumeTargets(orderTargets(reached))
+	h.reach = subsumeTargets(maskTargets(mask))
 	for _, t := range h.reach {
 		if s := targetSeverity[t]; s.Rank() > h.final.Rank() {
 			h.final = s
 		}
 	}
+}
+
+// nodeValue is what getting hold of a node is worth: the most severe
+// capability and target it brings, and the targets it reaches.
+type nodeValue struct {
+	sev   reports.Severity
+	reach uint8 // bit t: targets[t]
+}
+
+// value is the worth of node n, memoised (hubs fan out to thousands of
+// identities, and many capabilities lead to the same hub). A hub's worth
+// leaves out the identity that asks (self): becoming yourself gains
+// nothing; that one identity is the only difference, so it is checked
+// without the memo.
+func (a *analysis) value(n, self int) nodeValue {
+	if a.values == nil {
+		a.values = make([]*nodeValue, len(a.gr.nodes))
+	}
+	node := a.gr.nodes[n]
+	switch node.kind {
+	case nodeTarget:
+		t := slices.Index(targets, node.ref.Name)
+		return nodeValue{sev: targetSeverity[node.ref.Name], reach: 1 << t}
+	case nodeIdentity:
+		if v := a.values[n]; v != nil {
+			return *v
+		}
+		v := nodeValue{sev: a.effectivePower(n), reach: a.rc.mask(n)}
+		a.values[n] = &v
+		return v
+	}
+	// A hub: the union of what it yields, without self.
+	st := a.hubStat(n)
+	var v nodeValue
+	var own nodeValue
+	if self >= 0 && st.members[self] {
+		own = a.value(self, -1)
+	}
+	for t := range targets {
+		c := st.bits[t]
+		if own.reach&(1<<t) != 0 {
+			c--
+		}
+		if c > 0 {
+			v.reach |= 1 << t
+		}
+	}
+	for r := len(st.sevs) - 1; r > 0; r-- {
+		c := st.sevs[r]
+		if own.sev.Rank() == r && st.members[self] {
+			c--
+		}
+		if c > 0 {
+			v.sev = reports.Severities[len(reports.Severities)-r]
+			break
+		}
+	}
+	return v
+}
+
+// hubStat counts, over the identities and targets a hub yields (through
+// nested hubs too), how many reach each target and how many are worth each
+// severity, so that one identity can be taken out without a walk.
+type hubStat struct {
+	bits    [8]int32
+	sevs    [6]int32 // by Severity.Rank()
+	members map[int]bool
+}
+
+func (a *analysis) hubStat(n int) *hubStat {
+	if a.hubs == nil {
+		a.hubs = map[int]*hubStat{}
+	}
+	if st := a.hubs[n]; st != nil {
+		return st
+	}
+	st := &hubStat{members: map[int]bool{}}
+	a.hubs[n] = st // a cycle of hubs sees an empty stat, not a loop
+	var walk func(h int, seen map[int]bool)
+	walk = func(h int, seen map[int]bool) {
+		if seen[h] {
+			return
+		}
+		seen[h] = true
+		for _, ei := range a.gr.out[h] {
+			to := a.gr.edges[ei].to
+			if a.gr.nodes[to].kind == nodeHub {
+				walk(to, seen)
+				continue
+			}
+			if st.members[to] {
+				continue
+			}
+			st.members[to] = true
+			w := a.value(to, -1)
+			for t := range targets {
+				if w.reach&(1<<t) != 0 {
+					st.bits[t]++
+				}
+			}
+			st.sevs[w.sev.Rank()]++
+		}
+	}
+	walk(n, map[int]bool{})
+	return st
+}
+
+func maskTargets(m uint8) []string {
+	var out []string
+	for t, name := range targets {
+		if m&(1<<t) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // orderTargets deduplicates targets into the order of targets.

@@ -768,6 +768,17 @@ func (gr *escalation) reach() *reach {
 	return rc
 }
 
+// mask is the set of targets node i reaches, as bits of targets.
+func (rc *reach) mask(i int) uint8 {
+	var m uint8
+	for t := range targets {
+		if rc.dist[t][i] >= 0 {
+			m |= 1 << t
+		}
+	}
+	return m
+}
+
 // reaches lists the targets node i reaches, most severe first; all-secrets
 // subsumes kube-system-secrets, and cluster-admin subsumes everything.
 func (rc *reach) reaches(i int) []string {
