@@ -82,7 +82,7 @@
 //
 //	{"identities": [{
 //	  "kind", "namespace", "name",
-//	  "holds":       [{"id", "severity", "msg", "scope", "group"}], // its own and its groups' findings
+//	  "holds":       [{"id", "severity", "msg", "scope", "holder"}], // its own and its groups' findings (holder: who holds it)
 //	  "workloads":   [{"kind", "namespace", "name", "mounted"}],      // mounted: pods hold its token
 //	  "annotations": {…},                                           // cloud identity annotations
 //	  "bindings":    [{"kind", "name", "namespace", "roleRef"}]

@@ -66,8 +66,8 @@ func load(ctx context.Context, fsys fs.FS, withTests bool) (*Engine, error) {
 		return nil, fmt.Errorf("reading policy metadata: %w", err)
 	}
 	for pkg, m := range meta {
-		want := map[string]string{reports.KindIdentity: "identity_deny", reports.KindPath: ""}[m.kind]
-		if _, ok := map[string]bool{reports.KindIdentity: true, reports.KindPath: true}[m.kind]; !ok {
+		want := map[string]string{reports.KindIdentity: "identity_deny", reports.KindPath: "", kindModel: ""}[m.kind]
+		if _, ok := map[string]bool{reports.KindIdentity: true, reports.KindPath: true, kindModel: true}[m.kind]; !ok {
 			want = "deny"
 		}
 		if want != "" && len(c.GetRulesExact(ast.MustParseRef("data.kubegrant.rules."+pkg+"."+want))) == 0 {
@@ -207,6 +207,7 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 	}
 	out = append(out, idFindings...)
 	out = append(out, a.paths()...)
+	out = append(out, e.unboundFindings(&in, caps)...)
 	if err := errors.Join(errs...); err != nil {
 		// A malformed result is a bug in a policy: fail loudly rather
 		// than drop findings silently.

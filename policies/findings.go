@@ -133,6 +133,9 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 	}
 	var entries []identityEntry
 	var ids []*ast.Term
+	// holdTerms[finding] is the hold a finding renders to, built once:
+	// a group's findings are held by every member.
+	holdTerms := map[int]*ast.Term{}
 	for i, n := range a.gr.nodes {
 		ref := n.ref
 		if n.kind != nodeIdentity {
@@ -150,13 +153,18 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 				if platformOnly(f) {
 					continue // the platform's own grants: not the owner's to judge
 				}
-				holds = append(holds, ast.ObjectTerm(
-					ast.Item(ast.StringTerm("id"), t.str(f.RuleID)),
-					ast.Item(ast.StringTerm("severity"), t.str(string(f.Severity))),
-					ast.Item(ast.StringTerm("msg"), ast.StringTerm(f.Message)),
-					ast.Item(keyScope, t.str(f.Scope)),
-					ast.Item(ast.StringTerm("group"), ast.BooleanTerm(j != i)),
-				))
+				ht := holdTerms[h.finding]
+				if ht == nil {
+					ht = ast.ObjectTerm(
+						ast.Item(ast.StringTerm("id"), t.str(f.RuleID)),
+						ast.Item(ast.StringTerm("severity"), t.str(string(f.Severity))),
+						ast.Item(ast.StringTerm("msg"), ast.StringTerm(f.Message)),
+						ast.Item(keyScope, t.str(f.Scope)),
+						ast.Item(ast.StringTerm("holder"), t.ref(*f.Subject)),
+					)
+					holdTerms[h.finding] = ht
+				}
+				holds = append(holds, ht)
 				if j == i && (e.best < 0 || f.Severity.Rank() > findings[e.best].Severity.Rank()) {
 					e.best = h.finding
 				}
@@ -298,21 +306,79 @@ func errorsJoin(errs []error) error {
 	return fmt.Errorf("%s", strings.Join(msgs, "; "))
 }
 
-// sortFindings orders findings by rule ID, then subject, scope and message.
+// sortFindings orders findings by rule ID, then subject, scope, binding
+// and message, comparing references field by field (no strings built per
+// comparison: hundreds of thousands of findings are sorted).
 func sortFindings(fs []reports.Finding) {
-	ref := func(r *scanner.Ref) string {
-		if r == nil {
-			return ""
+	ref := func(a, b *scanner.Ref) int {
+		switch {
+		case a == nil && b == nil:
+			return 0
+		case a == nil:
+			return -1
+		case b == nil:
+			return 1
 		}
-		return r.String()
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 	}
 	slices.SortStableFunc(fs, func(a, b reports.Finding) int {
 		return cmp.Or(
 			strings.Compare(a.RuleID, b.RuleID),
-			strings.Compare(ref(a.Subject), ref(b.Subject)),
+			ref(a.Subject, b.Subject),
 			strings.Compare(a.Scope, b.Scope),
-			strings.Compare(ref(a.Binding), ref(b.Binding)),
+			ref(a.Binding, b.Binding),
 			strings.Compare(a.Message, b.Message),
 		)
 	})
+}
+
+// unboundID is the rule of roles that nothing binds but that would give a
+// critical or high capability if bound (metadata in rules/unbound-risky-role).
+const unboundID = "KG107"
+
+// unboundFindings reports, low, every role that nothing binds and that
+// would confer a critical or high capability if bound: one finding per role,
+// at the role, naming the capabilities and the rule lines.
+func (e *Engine) unboundFindings(in *input, caps [][]capResult) []reports.Finding {
+	meta, ok := e.byID[unboundID]
+	if !ok {
+		return nil
+	}
+	var out []reports.Finding
+	for _, u := range in.unbound {
+		ids := map[string]bool{}
+		var locs []reports.RelatedLocation
+		for k, p := range u.probes {
+			hit := false
+			for _, c := range caps[p] {
+				if c.sev.Rank() >= reports.High.Rank() {
+					ids[c.meta.rule.ID] = true
+					hit = true
+				}
+			}
+			if hit {
+				r := u.role.Rules[u.rules[k]]
+				locs = append(locs, related(relatedLoc{fmt.Sprintf("rule %d of %s", r.Index, describe(u.role.Ref)), r.Source})...)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		list := make([]string, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		slices.Sort(list)
+		role := u.role.Ref
+		scope := ""
+		if role.Kind == scanner.KindRole {
+			scope = role.Namespace
+		}
+		out = append(out, reports.Finding{
+			RuleID: unboundID, Severity: meta.rule.Severity, Kind: reports.KindHygiene,
+			Message: fmt.Sprintf("%s is bound by nothing but would grant %s: risky if bound", describe(role), strings.Join(list, ", ")),
+			Role:    &role, Scope: scope, Location: u.role.Source, RelatedLocations: locs,
+		})
+	}
+	return out
 }

@@ -49,6 +49,17 @@ type input struct {
 	probeGrants [][]int32
 	// workloads[w] is the object of input.workloads[w].
 	workloads []*scanner.Object
+	// unbound lists the roles nothing grants, with the probes of their
+	// rules (a Role's in its namespace, a ClusterRole's cluster-wide).
+	unbound []unboundRole
+}
+
+// unboundRole is a Role or ClusterRole that no binding refers to and that
+// no bound role aggregates: what it would give if bound is judged too.
+type unboundRole struct {
+	role   *scanner.Role
+	probes []int32
+	rules  []int // indexes into role.Rules, parallel to probes
 }
 
 var (
@@ -131,6 +142,35 @@ func buildInput(g *scanner.Graph) input {
 			bindingProbes[lastIdx] = append(bindingProbes[lastIdx], pt)
 		}
 	}
+	// Unbound roles: probes of their rules too (nothing joins them to
+	// grants; the risk model reports them as risky if bound).
+	for _, role := range unboundRoles(g) {
+		u := unboundRole{role: role}
+		scope := ""
+		if role.Kind == scanner.KindRole {
+			scope = role.Namespace
+		}
+		for ri := range role.Rules {
+			k := probeKey{rule: ruleOf(&role.Rules[ri].PolicyRule), scope: scopeClass(scope)}
+			p, ok := probeIndex[k]
+			if !ok {
+				p = int32(len(in.probes))
+				probeIndex[k] = p
+				in.probes = append(in.probes, k)
+				in.probeGrants = append(in.probeGrants, nil)
+				probes = append(probes, ast.ObjectTerm(
+					ast.Item(keyScope, t.str(k.scope)),
+					ast.Item(keyRule, rules[k.rule]),
+				))
+				ruleProbes[k.rule] = append(ruleProbes[k.rule], ast.InternedTerm(int(p)))
+			}
+			u.probes = append(u.probes, p)
+			u.rules = append(u.rules, ri)
+		}
+		if len(u.probes) > 0 {
+			in.unbound = append(in.unbound, u)
+		}
+	}
 	rg := make([]*ast.Term, len(ruleProbes))
 	for i, l := range ruleProbes {
 		rg[i] = ast.ArrayTerm(l...)
@@ -168,6 +208,29 @@ func buildInput(g *scanner.Graph) input {
 		ast.Item(ast.StringTerm("workloadsBySA"), ast.NewTerm(objs.bySA)),
 	)
 	return in
+}
+
+// unboundRoles lists the roles of the input that no binding refers to and
+// whose rules reach no grant through aggregation; Kubernetes' own (system:
+// names, built-in) and aggregated ClusterRoles are left out.
+func unboundRoles(g *scanner.Graph) []*scanner.Role {
+	bound := map[scanner.Ref]bool{}
+	for _, b := range g.Bindings {
+		bound[roleRef(b)] = true
+	}
+	for i := range g.Grants {
+		if a := g.Grants[i].AggregatedFrom; a != nil {
+			bound[*a] = true
+		}
+	}
+	var out []*scanner.Role
+	for _, r := range g.Roles {
+		if bound[r.Ref] || r.AggregationRule != nil || r.Source.IsBuiltin() || strings.HasPrefix(r.Name, "system:") || len(r.Rules) == 0 {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 type bindingID struct {

@@ -22,6 +22,10 @@ var (
 // rulesPrefix is the package path every rule package lives under.
 var rulesPrefix = ast.MustParseRef("data.kubegrant.rules")
 
+// kindModel marks a rule whose findings the risk model makes in Go (like
+// attack paths): its folder holds metadata only.
+const kindModel = "model"
+
 // ruleMeta is a rule's report metadata plus what Eval needs to fan out.
 type ruleMeta struct {
 	rule reports.Rule
@@ -151,9 +155,9 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	switch kind {
 	case "":
 		kind = reports.KindGrant
-	case reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath:
+	case reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath, kindModel:
 	default:
-		fail("custom.kind %q: want %q, %q, %q or %q", kind, reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath)
+		fail("custom.kind %q: want %q, %q, %q, %q or %q", kind, reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath, kindModel)
 	}
 	if !idPattern.MatchString(r.ID) {
 		fail("custom.id %q does not match %s", r.ID, idPattern)
@@ -178,7 +182,7 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	if len(r.Tags) == 0 {
 		fail("custom.tags needs at least one tag")
 	}
-	if len(r.Catalogue) == 0 && kind != reports.KindPath {
+	if len(r.Catalogue) == 0 && kind != reports.KindPath && kind != kindModel {
 		fail("custom.catalogue needs at least one CATALOGUE.md id")
 	}
 	for _, id := range r.Catalogue {

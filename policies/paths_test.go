@@ -213,6 +213,16 @@ func TestEscalationPaths(t *testing.T) {
 			severities: map[[2]string]string{{"KG011", "system:authenticated"}: "critical"},
 		},
 		{
+			name: "a risky role nothing binds is low, a harmless one silent, a bound one not unbound",
+			build: func(s scenario) {
+				s.role(scanner.KindClusterRole, "", "spare-minter", token())
+				s.role(scanner.KindRole, "x", "reader", rule(core, l("configmaps"), l("get")))
+				used := s.role(scanner.KindClusterRole, "", "used", token())
+				s.bind("", "used", used, user("ci"))
+			},
+			severities: map[[2]string]string{{"KG011", "ci"}: "critical"},
+		},
+		{
 			name: "a * on * grant is one finding",
 			build: func(s scenario) {
 				s.clusterAdmin(user("root"))
@@ -232,6 +242,18 @@ func TestEscalationPaths(t *testing.T) {
 			slices.Sort(got)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("paths (-want +got):\n%s", diff)
+			}
+			if tc.name == "a risky role nothing binds is low, a harmless one silent, a bound one not unbound" {
+				var unbound []string
+				for _, f := range res.Findings {
+					if f.RuleID == "KG107" {
+						unbound = append(unbound, string(f.Severity)+" "+f.Role.Name+": "+f.Message)
+					}
+				}
+				want := []string{`low spare-minter: ClusterRole "spare-minter" is bound by nothing but would grant KG011: risky if bound`}
+				if diff := cmp.Diff(want, unbound); diff != "" {
+					t.Errorf("unbound (-want +got):\n%s", diff)
+				}
 			}
 			for k, sev := range tc.severities {
 				if g := severityOf(res.Findings, k[0], k[1]); g != sev {

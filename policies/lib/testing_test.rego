@@ -65,7 +65,7 @@ binding(kind, ns, name, role_ref, subjects, gs) := {
 }
 
 # hold is one capability an identity holds, for the identity rules.
-hold(id, severity, scope) := {"id": id, "severity": severity, "msg": sprintf("%s message", [id]), "scope": scope, "group": false}
+hold(id, severity, scope) := {"id": id, "severity": severity, "msg": sprintf("%s message", [id]), "scope": scope, "holder": {"kind": "ServiceAccount", "name": "app", "namespace": "team-a"}}
 
 # workload is one workload of an identity, for the identity rules.
 workload(kind, ns, name, mounted) := {"kind": kind, "namespace": ns, "name": name, "mounted": mounted}
