@@ -477,13 +477,13 @@ func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) 
 		e, err := exceptions[i].compile()
 		if err != nil {
 			src := exceptions[i].Source
-			diags = append(diags, scanner.Diagnostic{Severity: scanner.DiagWarning, Message: fmt.Sprintf("%s: exception ignored: %v", src, err), Location: src})
+			diags = append(diags, scanner.Diagnostic{Severity: scanner.DiagWarning, Message: fmt.Sprintf("exception ignored: %v", err), Location: src})
 			continue
 		}
 		if e.expired(now) {
 			diags = append(diags, scanner.Diagnostic{
 				Severity: scanner.DiagWarning,
-				Message:  fmt.Sprintf("%s: exception for %s expired on %s: it no longer suppresses anything (%s)", e.Source, strings.Join(e.Rules, ","), e.Expires, e.Justification),
+				Message:  fmt.Sprintf("exception for %s expired on %s: it no longer suppresses anything (%s)", strings.Join(e.Rules, ","), e.Expires, e.Justification),
 				Location: e.Source,
 			})
 			continue
@@ -600,7 +600,7 @@ func parseInline(ref scanner.Ref, src scanner.Source, a map[string]string, catal
 	warn := func(format string, args ...any) {
 		*diags = append(*diags, scanner.Diagnostic{
 			Severity: scanner.DiagWarning,
-			Message:  fmt.Sprintf("%s: %s: %s", src, describeRef(ref), fmt.Sprintf(format, args...)),
+			Message:  fmt.Sprintf("%s: %s", describeRef(ref), fmt.Sprintf(format, args...)),
 			Location: src,
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -55,6 +56,30 @@ func ClusterClient(opts ClusterOptions) (kubernetes.Interface, string, error) {
 	return client, name, nil
 }
 
+// noClusterConfig explains, in kubegrant's terms, that no cluster
+// configuration was found: what was tried, in kubectl's order, and how to
+// fix it (client-go's own message is about KUBERNETES_MASTER).
+func noClusterConfig(opts ClusterOptions) error {
+	var tried []string
+	switch env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar); {
+	case opts.Kubeconfig != "":
+		tried = append(tried, fmt.Sprintf("--kubeconfig %s (no cluster in it)", opts.Kubeconfig))
+	case env != "":
+		tried = append(tried, fmt.Sprintf("$KUBECONFIG=%s (no cluster in it)", env))
+	default:
+		tried = append(tried, "--kubeconfig (not given)", "$KUBECONFIG (not set)")
+		home := clientcmd.RecommendedHomeFile
+		if _, err := os.Stat(home); err != nil {
+			tried = append(tried, home+" (not found)")
+		} else {
+			tried = append(tried, home+" (no cluster in it)")
+		}
+	}
+	tried = append(tried, "in-cluster config (not in a pod: KUBERNETES_SERVICE_HOST is not set)")
+	return fmt.Errorf("no cluster configuration found; tried %s. Pass --kubeconfig FILE (and --context NAME), "+
+		"set $KUBECONFIG, or run kubegrant in a pod with a ServiceAccount (deploy/kubegrant-reader.yaml)", strings.Join(tried, ", "))
+}
+
 // restConfig loads the client configuration as kubectl does.
 func restConfig(opts ClusterOptions) (*rest.Config, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
@@ -65,6 +90,9 @@ func restConfig(opts ClusterOptions) (*rest.Config, string, error) {
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 	cfg, err := cc.ClientConfig()
 	if err != nil {
+		if clientcmd.IsEmptyConfig(err) {
+			return nil, "", noClusterConfig(opts)
+		}
 		return nil, "", fmt.Errorf("loading cluster config: %w", err)
 	}
 	name := inClusterName
@@ -446,7 +474,7 @@ func bindingFromAPI(kind string, m *metav1.ObjectMeta, rr rbacv1.RoleRef, subjec
 		if msg := defaultSubject(b, &sub, fmt.Sprintf("subjects[%d]", i)); msg != "" {
 			inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 				Severity: DiagWarning,
-				Message:  src.Cluster + ": " + msg,
+				Message:  msg,
 				Location: src,
 			})
 		}

@@ -160,7 +160,7 @@ func TestLoadCluster(t *testing.T) {
 		"apps/v1 ReplicaSet/team/web-1 @ReplicaSet/team/web-1 sa=default",
 		"batch/v1 Job/team/migrate @Job/team/migrate sa=migrator",
 		"batch/v1 CronJob/team/backup @CronJob/team/backup sa=backup",
-		`warning: ClusterRoleBinding/ops-aggregate: ClusterRoleBinding "ops-aggregate": subjects[1]: ServiceAccount "orphan" has no namespace; in a ClusterRoleBinding it applies to nobody @ClusterRoleBinding/ops-aggregate`,
+		`warning: ClusterRoleBinding "ops-aggregate": subjects[1]: ServiceAccount "orphan" has no namespace; in a ClusterRoleBinding it applies to nobody @ClusterRoleBinding/ops-aggregate`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("inventory (-want +got):\n%s", diff)

@@ -39,7 +39,7 @@ func ParseManifests(file string, data []byte) *Inventory {
 	if line, bad := binaryLine(data); bad {
 		inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 			Severity: DiagError,
-			Message:  fmt.Sprintf("%s:%d: not UTF-8 text; file skipped", file, line),
+			Message:  "not UTF-8 text; file skipped",
 			Location: Source{File: file, Line: line},
 		})
 		return inv
@@ -202,7 +202,7 @@ func parseDocument(file string, doc document, inv *Inventory) {
 		}
 		inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 			Severity: DiagError,
-			Message:  fmt.Sprintf("%s:%d: parsing YAML: %s", file, line, msg),
+			Message:  "parsing YAML: " + msg,
 			Location: Source{File: file, Line: line},
 		})
 		return
@@ -257,7 +257,7 @@ type decoder struct {
 func (d *decoder) diag(sev string, line int, format string, args ...any) {
 	d.inv.Diagnostics = append(d.inv.Diagnostics, Diagnostic{
 		Severity: sev,
-		Message:  fmt.Sprintf("%s:%d: ", d.file, line) + fmt.Sprintf(format, args...),
+		Message:  fmt.Sprintf(format, args...),
 		Location: Source{File: d.file, Line: line},
 	})
 }

@@ -106,7 +106,7 @@ func renderChart(ctx context.Context, dir, display string, opts HelmOptions) *In
 	if skipSchema {
 		inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 			Severity: DiagWarning,
-			Message:  path.Join(display, "values.schema.json") + ": values not validated: the schema refers to a schema by URL, which kubegrant does not fetch",
+			Message:  "values not validated: the schema refers to a schema by URL, which kubegrant does not fetch",
 			Location: Source{File: path.Join(display, "values.schema.json")},
 		})
 	}

@@ -186,7 +186,7 @@ func loadFile(in input) *Inventory {
 	if err != nil {
 		return &Inventory{Diagnostics: []Diagnostic{{
 			Severity: DiagError,
-			Message:  fmt.Sprintf("%s: reading: %v", in.display, unwrapPathError(err)),
+			Message:  fmt.Sprintf("reading: %v", unwrapPathError(err)),
 			Location: Source{File: in.display},
 		}}}
 	}
@@ -235,7 +235,7 @@ func (l *lister) add(p string, inv *Inventory) error {
 			// An unreadable subdirectory loses only itself.
 			inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 				Severity: DiagError,
-				Message:  fmt.Sprintf("%s: reading: %v", l.display(path), unwrapPathError(err)),
+				Message:  fmt.Sprintf("reading: %v", unwrapPathError(err)),
 				Location: Source{File: l.display(path)},
 			})
 			if d != nil && d.IsDir() {
@@ -263,7 +263,7 @@ func (l *lister) add(p string, inv *Inventory) error {
 				// followed (a loop would never end); say so.
 				inv.Diagnostics = append(inv.Diagnostics, Diagnostic{
 					Severity: DiagWarning,
-					Message:  fmt.Sprintf("%s: symbolic link not followed", l.display(path)),
+					Message:  "symbolic link not followed",
 					Location: Source{File: l.display(path)},
 				})
 				return nil

@@ -187,7 +187,8 @@ const (
 
 // Diagnostic reports bad or incomplete input (an unparsable document, a
 // dangling roleRef, a malformed audit line, a permission error on a live
-// cluster). Diagnostics never stop a scan.
+// cluster). Diagnostics never stop a scan. Message never repeats Location:
+// whoever prints a diagnostic prints both.
 type Diagnostic struct {
 	Severity string `json:"severity"`
 	Message  string `json:"message"`

@@ -166,8 +166,7 @@ func traceKey(line string) string {
 
 // retrace moves every Source of inv that names file (the in-memory output of
 // a renderer) to the source file display, through trace (indexed by output
-// line - 1). Diagnostics are moved too, with the location prefix of their
-// message.
+// line - 1). Diagnostics are moved too.
 func retrace(inv *Inventory, file, display string, trace []tracedLine) {
 	move := func(s *Source) {
 		if s.File != file {
@@ -200,15 +199,7 @@ func retrace(inv *Inventory, file, display string, trace []tracedLine) {
 		move(&o.Source)
 	}
 	for i := range inv.Diagnostics {
-		d := &inv.Diagnostics[i]
-		if d.Location.File != file {
-			continue
-		}
-		old := fmt.Sprintf("%s:%d: ", d.Location.File, d.Location.Line)
-		move(&d.Location)
-		if rest, ok := strings.CutPrefix(d.Message, old); ok {
-			d.Message = d.Location.String() + ": " + rest
-		}
+		move(&inv.Diagnostics[i].Location)
 	}
 }
 
@@ -217,7 +208,7 @@ func retrace(inv *Inventory, file, display string, trace []tracedLine) {
 func renderError(file, format string, args ...any) *Inventory {
 	return &Inventory{Diagnostics: []Diagnostic{{
 		Severity: DiagError,
-		Message:  file + ": " + fmt.Sprintf(format, args...),
+		Message:  fmt.Sprintf(format, args...),
 		Location: Source{File: file},
 	}}}
 }

@@ -34,7 +34,7 @@ func content(inv *Inventory) []string {
 		out = append(out, fmt.Sprintf("%s labels=%v", o.Ref, o.Labels))
 	}
 	for _, d := range inv.Diagnostics {
-		out = append(out, d.Severity+" "+d.Message)
+		out = append(out, d.Severity+" "+d.Location.String()+": "+d.Message)
 	}
 	slices.Sort(out)
 	return out
@@ -201,7 +201,7 @@ func TestRenderErrors(t *testing.T) {
 				t.Errorf("severity %s", d.Severity)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(d.Message, w) {
+				if !strings.Contains(d.Location.String()+": "+d.Message, w) {
 					t.Errorf("diagnostic %q lacks %q", d.Message, w)
 				}
 			}

@@ -106,11 +106,7 @@ func (r *resolver) warn(src Source, format string, args ...any) {
 }
 
 func (r *resolver) diag(sev string, src Source, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if s := src.String(); s != "" {
-		msg = s + ": " + msg
-	}
-	r.diags = append(r.diags, Diagnostic{Severity: sev, Message: msg, Location: src})
+	r.diags = append(r.diags, Diagnostic{Severity: sev, Message: fmt.Sprintf(format, args...), Location: src})
 }
 
 // dedupe keeps the last of the objects with the same Ref, warning about the

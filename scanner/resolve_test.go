@@ -33,7 +33,7 @@ func grantLines(g *Graph) []string {
 func diagLines(g *Graph) []string {
 	var out []string
 	for _, d := range g.Diagnostics {
-		out = append(out, d.Severity+" "+d.Message)
+		out = append(out, d.Severity+" "+d.Location.String()+": "+d.Message)
 	}
 	return out
 }

@@ -47,6 +47,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// kubegrant help scan: the command's own usage.
+			if _, ok := commands[args[1]]; !ok {
+				return usageErrorf("unknown command %q", args[1])
+			}
+			return run(ctx, []string{args[1], "-h"}, stdin, stdout, stderr)
+		}
 		printUsage(stdout)
 		return nil
 	case "--version":
@@ -56,7 +63,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !ok {
 		return usageErrorf("unknown command %q", args[0])
 	}
-	return cmd.run(ctx, args[1:], io)
+	err := cmd.run(ctx, args[1:], io)
+	var e *exitError
+	if errors.As(err, &e) && e.code == 2 && e.help == "" {
+		e.help = "kubegrant help " + args[0] // where this command's flags are listed
+	}
+	return err
 }
 
 func printUsage(w io.Writer) {
@@ -70,7 +82,7 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'kubegrant <command> -h' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'kubegrant help <command>' (or 'kubegrant <command> -h') for the flags of a command.")
 }
 
 // newFlagSet makes a flag set that reports errors instead of exiting and
@@ -84,12 +96,12 @@ func newFlagSet(name, usage string, io stdio) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning -h into errHelp and bad flags into usage errors.
+// parseFlags parses args, turning -h into errHelp and bad flags into usage
+// errors. pflag prints the usage for -h itself.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
 			return errHelp
 		}
 		return usageErrorf("%v", err)

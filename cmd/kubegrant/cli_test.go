@@ -180,6 +180,16 @@ func TestCorporaSARIF(t *testing.T) {
 					Message struct {
 						Text string `json:"text"`
 					} `json:"message"`
+					Locations []struct {
+						PhysicalLocation *struct {
+							ArtifactLocation struct {
+								URI string `json:"uri"`
+							} `json:"artifactLocation"`
+							Region struct {
+								StartLine int `json:"startLine"`
+							} `json:"region"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
 				} `json:"toolExecutionNotifications"`
 			} `json:"invocations"`
 		} `json:"runs"`
@@ -199,11 +209,14 @@ func TestCorporaSARIF(t *testing.T) {
 	}
 	var helm []string
 	for _, n := range doc.Runs[0].Invocations[0].Notifications {
-		if n.Level == "error" && strings.Contains(n.Message.Text, "kubernetes-goat") {
-			helm = append(helm, n.Message.Text)
+		if n.Level != "error" || len(n.Locations) == 0 || n.Locations[0].PhysicalLocation == nil {
+			continue
+		}
+		if loc := n.Locations[0].PhysicalLocation; strings.Contains(loc.ArtifactLocation.URI, "kubernetes-goat") {
+			helm = append(helm, fmt.Sprintf("%s:%d", loc.ArtifactLocation.URI, loc.Region.StartLine))
 		}
 	}
-	if len(helm) != 1 || !regexp.MustCompile(`\.yaml:\d+`).MatchString(helm[0]) {
+	if len(helm) != 1 || !regexp.MustCompile(`\.yaml:[1-9]\d*$`).MatchString(helm[0]) {
 		t.Errorf("want one error diagnostic with file:line for the kubernetes-goat Helm template, got %q", helm)
 	}
 	t.Logf("%d results", len(results))

@@ -10,6 +10,9 @@ import (
 type exitError struct {
 	code int
 	err  error
+	// help is the command that shows the usage a usage error needs
+	// ("kubegrant help scan"); "kubegrant help" when empty.
+	help string
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -39,7 +42,11 @@ func exitCode(err error, stderr io.Writer) int {
 		if e != errFindings && e != errHelp {
 			fmt.Fprintf(stderr, "kubegrant: %v\n", err)
 			if e.code == 2 {
-				fmt.Fprintln(stderr, "Run 'kubegrant help' for usage.")
+				help := e.help
+				if help == "" {
+					help = "kubegrant help"
+				}
+				fmt.Fprintf(stderr, "Run '%s' for usage.\n", help)
 			}
 		}
 		return e.code

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,6 +138,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err := cfg.helm.Check(); err != nil {
 		return err
 	}
+	if err := checkOutput(cfg.output); err != nil {
+		return err
+	}
 	report := &reports.Report{Tool: reports.Tool{Name: "kubegrant", Version: toolVersion()}}
 	if len(cfg.runtimeEvents) > 0 {
 		events, stats, diags, err := runtime.Load(cfg.runtimeEvents, root)
@@ -211,8 +215,9 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	report.Rules = append(report.Rules, engine.Rules()...)
 	report.Findings = append(report.Findings, findings...)
 	report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
-	fmt.Fprintf(io.err, "kubegrant: %d roles, %d bindings, %d grants resolved in %s; %d findings\n",
-		len(graph.Roles), len(graph.Bindings), len(graph.Grants), time.Since(start).Round(time.Millisecond), len(findings))
+	fmt.Fprintf(io.err, "kubegrant: %s, %s, %s resolved in %s; %s\n",
+		count(len(graph.Roles), "role"), count(len(graph.Bindings), "binding"), count(len(graph.Grants), "grant"),
+		time.Since(start).Round(time.Millisecond), count(len(findings), "finding"))
 	return graph, nil
 }
 
@@ -247,8 +252,9 @@ func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, gr
 			return fmt.Errorf("writing suggested roles: %w", err)
 		}
 	}
-	fmt.Fprintf(io.err, "kubegrant: %d audit events (%d bad lines) replayed in %s; %d detections\n",
-		res.Stats.Events, res.Stats.Errors, time.Since(start).Round(time.Millisecond), len(res.Detections))
+	fmt.Fprintf(io.err, "kubegrant: %s (%s) replayed in %s; %s\n",
+		count(res.Stats.Events, "audit event"), count(res.Stats.Errors, "bad line"),
+		time.Since(start).Round(time.Millisecond), count(len(res.Detections), "detection"))
 	return nil
 }
 
@@ -310,6 +316,23 @@ func noRBAC(cfg *scanConfig, inv *scanner.Inventory) error {
 	return fmt.Errorf("no RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) in %s: %s", strings.Join(from, ", "), what)
 }
 
+// count renders "1 role", "2 roles".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// diagnosticLine renders a diagnostic for the terminal: severity, location
+// (which messages never repeat), message.
+func diagnosticLine(d scanner.Diagnostic) string {
+	if loc := d.Location.String(); loc != "" {
+		return d.Severity + ": " + loc + ": " + d.Message
+	}
+	return d.Severity + ": " + d.Message
+}
+
 // printDiagnostics summarises diagnostics on stderr; the report has them all.
 func printDiagnostics(io stdio, diags []scanner.Diagnostic) {
 	const max = 10
@@ -318,7 +341,7 @@ func printDiagnostics(io stdio, diags []scanner.Diagnostic) {
 			fmt.Fprintf(io.err, "kubegrant: … and %d more diagnostics in the report\n", len(diags)-max)
 			break
 		}
-		fmt.Fprintf(io.err, "%s: %s\n", d.Severity, d.Message)
+		fmt.Fprintf(io.err, "%s\n", diagnosticLine(d))
 	}
 }
 
@@ -338,7 +361,8 @@ func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
 	// leaves a truncated report where the last good one was.
 	tmp, err := os.CreateTemp(filepath.Dir(cfg.output), ".kubegrant-*")
 	if err != nil {
-		return fmt.Errorf("writing report: %w", err)
+		// The temporary file's name means nothing to the user: name theirs.
+		return fmt.Errorf("writing report %s: %w", cfg.output, unwrapPathError(err))
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }() // a no-op after the rename
 	bw := bufio.NewWriter(tmp)
@@ -347,12 +371,42 @@ func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
 		return fmt.Errorf("writing %s report: %w", cfg.format, err)
 	}
 	if err := errors.Join(bw.Flush(), tmp.Chmod(0o644), tmp.Close()); err != nil {
-		return fmt.Errorf("writing report: %w", err)
+		return fmt.Errorf("writing report %s: %w", cfg.output, unwrapPathError(err))
 	}
 	if err := os.Rename(tmp.Name(), cfg.output); err != nil {
-		return fmt.Errorf("writing report: %w", err)
+		return fmt.Errorf("writing report %s: %w", cfg.output, unwrapPathError(err))
 	}
 	return nil
+}
+
+// checkOutput fails when the report could not be written to path (-o), so
+// that a typo fails before the scan and not after it.
+func checkOutput(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("writing report %s: is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("writing report %s: directory %s: %w", path, dir, unwrapPathError(err))
+	case !st.IsDir():
+		return fmt.Errorf("writing report %s: %s is not a directory", path, dir)
+	}
+	return nil
+}
+
+// unwrapPathError drops the *fs.PathError wrapper, whose message names the
+// path the caller already names.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // failing reports whether an un-suppressed finding is at or above failOn.
