@@ -72,7 +72,10 @@ TIMED := $(shell test -x /usr/bin/time && echo '/usr/bin/time -f "  wall %es  pe
 
 ## bench: generate gen.py data (small, medium, large --no-audit) and print scan and replay figures and accuracy.
 bench: build bench-data
-	KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+	KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -run '^$$' -bench . -skip BenchmarkReplayVsFloor -benchmem -benchtime 1x ./...
+	@echo "== replay (dynamic pass alone) vs the decode floor (goccy/go-json into the wire event, 2 workers), same run, same file"
+	@KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -run '^$$' -bench '^BenchmarkReplayVsFloor$$' -benchtime 1x ./cmd/kubegrant | \
+	  awk '/^BenchmarkReplayVsFloor/ { for (i = 3; i < NF; i += 2) printf "  %-14s %s\n", $$(i+1), $$i } /^(ok|FAIL)/'
 	@for s in small medium large; do \
 	  echo "== static scan, $$s ($$(grep -c '^kind: .*Binding$$' $(BENCH_DATA)/$$s/manifests/all.yaml) bindings)"; \
 	  $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none; \

@@ -40,23 +40,28 @@ func (g globs) matchAny(ss ...string) bool {
 
 // globMatch matches s against p where only "*" is special.
 func globMatch(p, s string) bool {
-	parts := strings.Split(p, "*")
-	if len(parts) == 1 {
+	// Without allocating: this runs for every event and allow-list entry.
+	star := strings.IndexByte(p, '*')
+	if star < 0 {
 		return p == s
 	}
-	if !strings.HasPrefix(s, parts[0]) {
+	if !strings.HasPrefix(s, p[:star]) {
 		return false
 	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, part := range parts[1 : len(parts)-1] {
+	s, p = s[len(p[:star]):], p[star+1:]
+	for {
+		star = strings.IndexByte(p, '*')
+		if star < 0 {
+			// The last part must end s.
+			return len(s) >= len(p) && strings.HasSuffix(s, p)
+		}
+		part := p[:star]
 		i := strings.Index(s, part)
 		if i < 0 {
 			return false
 		}
-		s = s[i+len(part):]
+		s, p = s[i+len(part):], p[star+1:]
 	}
-	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 // saNamespace returns the namespace of a ServiceAccount user name

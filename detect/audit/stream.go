@@ -47,6 +47,9 @@ type StreamOptions struct {
 	// (default 200,000); the oldest are forgotten first, so memory does
 	// not grow with the log.
 	MaxTracked int
+	// Sequential reads JSON-lines files on the calling goroutine only,
+	// with encoding/json (see parallel.go); the result is the same.
+	Sequential bool
 }
 
 // Stats describes what Stream read.
@@ -416,6 +419,9 @@ func (s *streamer) readLines(lr *lineReader, first []numbered, tooLongLine int) 
 	if lr.eof {
 		return nil
 	}
+	if !s.opts.Sequential {
+		return s.readLinesParallel(lr)
+	}
 	for {
 		line, err := lr.next()
 		if errors.Is(err, errLineTooLong) {
@@ -542,6 +548,12 @@ const (
 // and their stages must not be merged. A duplicate is the same request at
 // the same stage.
 func (s *streamer) admit(ev *RawEvent) (bool, error) {
+	return s.admitStage(ev, rawLongRunning(ev), signature(ev))
+}
+
+// admitStage is admit with the request's long-running flag and signature
+// already known.
+func (s *streamer) admitStage(ev *RawEvent, long bool, sig uint32) (bool, error) {
 	switch ev.Stage {
 	case "":
 		// Old traces without stages: every event is a request.
@@ -550,14 +562,14 @@ func (s *streamer) admit(ev *RawEvent) (bool, error) {
 		s.stats.Partial++
 		return false, nil
 	case StageResponseStarted:
-		if !rawLongRunning(ev) {
+		if !long {
 			s.stats.Partial++
 			return false, nil
 		}
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		k := trackKey{id: ev.AuditID, sig: signature(ev)}
+		k := trackKey{id: ev.AuditID, sig: sig}
 		st := s.seen.get(k)
 		switch {
 		case st&trackStarted != 0:
@@ -574,7 +586,7 @@ func (s *streamer) admit(ev *RawEvent) (bool, error) {
 		if ev.AuditID == "" {
 			return true, nil
 		}
-		k := trackKey{id: ev.AuditID, sig: signature(ev)}
+		k := trackKey{id: ev.AuditID, sig: sig}
 		st := s.seen.get(k)
 		switch {
 		case st&trackComplete != 0:
@@ -628,20 +640,22 @@ func (s *streamer) deliver(ev *RawEvent, line int) error {
 		return nil
 	}
 	s.stats.Events++
-	t := ev.RequestReceived
-	if t.IsZero() {
-		t = ev.StageTimestamp
-	}
-	if !t.IsZero() {
-		if s.stats.First.IsZero() || t.Before(s.stats.First) {
-			s.stats.First = t
-		}
-		if t.After(s.stats.Last) {
-			s.stats.Last = t
-		}
-	}
 	normalize(ev, scanner.Source{File: s.file, Line: line}, &s.ev, &s.reasons)
+	s.window(s.ev.Time)
 	return s.fn(&s.ev)
+}
+
+// window widens the observation window to t.
+func (s *streamer) window(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if s.stats.First.IsZero() || t.Before(s.stats.First) {
+		s.stats.First = t
+	}
+	if t.After(s.stats.Last) {
+		s.stats.Last = t
+	}
 }
 
 // trackKey identifies a request: its audit ID and signature.
