@@ -194,13 +194,15 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 		h.finding = len(out)
 		out = append(out, capabilityFinding(g, h, sources, d.describe))
 	}
+	var byBinding []reports.Finding
 	for _, p := range bindingResults {
 		fs, err := bindingFindings(g, &in, sources, d.describe, p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.m.rule.ID, err))
 		}
-		out = append(out, fs...)
+		byBinding = append(byBinding, fs...)
 	}
+	out = append(out, mergeBindingFindings(byBinding)...)
 	idFindings, err := e.identityFindings(ctx, a, out, d.describe)
 	if err != nil {
 		errs = append(errs, err)

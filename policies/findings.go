@@ -77,6 +77,47 @@ func bindingFindings(g *scanner.Graph, in *input, sources map[scanner.Ref]scanne
 	return out, nil
 }
 
+// mergeBindingFindings makes binding-level findings one per (rule, subject,
+// scope), like capability findings: the most severe result speaks, and the
+// other bindings that say the same of the same subject become related
+// locations. A finding given by several bindings names none of them in
+// Binding and Role (its fingerprint must not depend on which came first).
+func mergeBindingFindings(fs []reports.Finding) []reports.Finding {
+	type key struct {
+		rule    string
+		subject scanner.Ref
+		scope   string
+	}
+	index := map[key]int{}
+	var out []reports.Finding
+	for _, f := range fs {
+		k := key{f.RuleID, *f.Subject, f.Scope}
+		i, ok := index[k]
+		if !ok {
+			index[k] = len(out)
+			out = append(out, f)
+			continue
+		}
+		m := &out[i]
+		if f.Severity.Rank() > m.Severity.Rank() {
+			m.Severity, m.Message = f.Severity, f.Message
+		}
+		if m.Binding != nil && f.Binding != nil && *m.Binding != *f.Binding {
+			m.RelatedLocations = append(m.RelatedLocations, related(relatedLoc{"subject in " + describe(*f.Binding), f.Location})...)
+			m.RelatedLocations = append(m.RelatedLocations, f.RelatedLocations...)
+			m.Key = "merged"
+		}
+	}
+	for i := range out {
+		if out[i].Key == "merged" {
+			out[i].Key = ""
+			out[i].Binding, out[i].Role = nil, nil
+			out[i].Message += " (and other bindings: see the related locations)"
+		}
+	}
+	return out
+}
+
 // identityEntry is one identity of the identity rules' input, with what
 // its findings need.
 type identityEntry struct {

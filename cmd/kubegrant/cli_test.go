@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/scanner"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -366,5 +367,78 @@ func TestClusterScan(t *testing.T) {
 
 	if r := runCLI(t, "", "scan", "--kubeconfig", kubeconfig, "testdata"); r.code != 2 {
 		t.Errorf("--kubeconfig without --cluster: exit %d, want 2", r.code)
+	}
+}
+
+// TestCorporaRiskModel checks the unit of analysis on every real-world
+// manifest: no two un-suppressed findings share (rule, identity, scope),
+// a cluster-admin-equivalent grant is one finding, and every path's hops
+// point at a file and line.
+func TestCorporaRiskModel(t *testing.T) {
+	dir := corpora(t, "rbac")
+	r := runCLI(t, "", "scan", dir, "--format", "json", "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID      string          `json:"ruleId"`
+			Kind        string          `json:"kind"`
+			Subject     *scanner.Ref    `json:"subject"`
+			Scope       string          `json:"scope"`
+			Suppression json.RawMessage `json:"suppression"`
+			Grants      []struct {
+				Binding scanner.Ref        `json:"binding"`
+				Rule    reports.PolicyRule `json:"rule"`
+			} `json:"grants"`
+			Path []struct {
+				RuleID   string         `json:"ruleId"`
+				Location scanner.Source `json:"location"`
+			} `json:"path"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	perGrant := map[string][]string{} // binding|subject → rule ids of a */*/* grant's findings
+	paths := 0
+	for _, f := range rep.Findings {
+		if f.Suppression != nil || f.Kind == "detection" {
+			continue
+		}
+		id := ""
+		if f.Subject != nil {
+			id = f.Subject.String()
+		}
+		k := f.RuleID + "|" + id + "|" + f.Scope
+		if f.Kind == "path" {
+			paths++
+			for _, h := range f.Path {
+				if h.RuleID != "" && (h.Location.File == "" || h.Location.Line == 0) {
+					t.Errorf("%s: hop %s has no file and line", k, h.RuleID)
+				}
+			}
+			continue
+		}
+		if seen[k] {
+			t.Errorf("two un-suppressed findings share (rule, identity, scope) %s", k)
+		}
+		seen[k] = true
+		for _, g := range f.Grants {
+			if slices.Contains(g.Rule.Verbs, "*") && slices.Contains(g.Rule.Resources, "*") && slices.Contains(g.Rule.APIGroups, "*") {
+				gk := g.Binding.String() + "|" + id
+				perGrant[gk] = append(perGrant[gk], f.RuleID)
+			}
+		}
+	}
+	for gk, ids := range perGrant {
+		if len(ids) != 1 {
+			t.Errorf("the */*/* grant %s gives %d findings %v, want one", gk, len(ids), ids)
+		}
+	}
+	t.Logf("%d un-suppressed findings, %d attack paths, %d */*/* grants", len(seen), paths, len(perGrant))
+	if len(perGrant) == 0 {
+		t.Error("no */*/* grant in the corpora: the check proves nothing")
 	}
 }

@@ -10,7 +10,7 @@
 # custom:
 #   id: KG027
 #   slug: rbac-escalate
-#   severity: critical
+#   severity: high
 #   remediation: >-
 #     Remove the escalate verb; only the clusterrole-aggregation-controller needs it.
 #   tags: [stride:elevation-of-privilege, T1098]
@@ -49,12 +49,12 @@ deny contains f if {
 
 finding(i, g, targets) := {
 	"grant": i,
-	"severity": "high",
+	"severity": "medium",
 	"msg": sprintf("can escalate %s %s %s: add any permission to them", [targets, rbac.names(g.rule), rbac.where(g)]),
 } if {
 	rbac.restricted(g.rule)
 } else := {
 	"grant": i,
-	"severity": "critical",
-	"msg": sprintf("can escalate %s %s: write rules it does not hold", [targets, rbac.where(g)]),
+	"severity": "high",
+	"msg": sprintf("can escalate %s %s: write rules it does not hold into any role it may update", [targets, rbac.where(g)]),
 }
