@@ -57,11 +57,17 @@ func load(ctx context.Context, fsys fs.FS, withTests bool) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	return compile(ctx, modules, nil)
+}
+
+// compile builds an Engine from parsed modules; user names the modules of
+// user policies (--policy), whose metadata is checked as theirs.
+func compile(ctx context.Context, modules map[string]*ast.Module, user map[string]bool) (*Engine, error) {
 	c := newCompiler()
 	if c.Compile(modules); c.Failed() {
 		return nil, fmt.Errorf("compiling policies: %w", c.Errors)
 	}
-	meta, err := collectMetadata(c)
+	meta, err := collectMetadata(c, user)
 	if err != nil {
 		return nil, fmt.Errorf("reading policy metadata: %w", err)
 	}

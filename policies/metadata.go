@@ -29,14 +29,16 @@ const kindModel = "model"
 // ruleMeta is a rule's report metadata plus what Eval needs to fan out.
 type ruleMeta struct {
 	rule reports.Rule
-	kind string // reports.KindGrant, KindHygiene, KindIdentity or KindPath
+	// where is the file and line of the rule's # METADATA.
+	where string
+	kind  string // reports.KindGrant, KindHygiene, KindIdentity or KindPath
 }
 
 // collectMetadata turns the package-scoped `# METADATA` of every rule
 // package into ruleMeta, keyed by the package's last path element.
 // Every rule package must have complete metadata; anything else is an error,
 // so an incomplete rule can never ship silently.
-func collectMetadata(c *ast.Compiler) (map[string]ruleMeta, error) {
+func collectMetadata(c *ast.Compiler, user map[string]bool) (map[string]ruleMeta, error) {
 	out := map[string]ruleMeta{}
 	var errs []error
 	for _, ref := range c.GetAnnotationSet().Flatten() {
@@ -49,7 +51,7 @@ func collectMetadata(c *ast.Compiler) (map[string]ruleMeta, error) {
 			errs = append(errs, err)
 			continue
 		}
-		m, err := parseMetadata(pkg, a)
+		m, err := parseMetadata(pkg, a, user[a.Location.File])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", a.Location, err))
 			continue
@@ -76,9 +78,15 @@ func collectMetadata(c *ast.Compiler) (map[string]ruleMeta, error) {
 			errs = append(errs, fmt.Errorf("%s: package %s has no package-scoped # METADATA", mod.Package.Location, pkg))
 		}
 	}
-	for pkg, m := range out {
+	pkgs := make([]string, 0, len(out))
+	for pkg := range out {
+		pkgs = append(pkgs, pkg)
+	}
+	slices.Sort(pkgs)
+	for _, pkg := range pkgs {
+		m := out[pkg]
 		if other, dup := seen[m.rule.ID]; dup {
-			errs = append(errs, fmt.Errorf("rule id %s used by both %s and %s", m.rule.ID, other, pkg))
+			errs = append(errs, fmt.Errorf("%s: rule id %s is also the id of %s (%s)", out[pkg].where, m.rule.ID, other, out[other].where))
 		}
 		seen[m.rule.ID] = pkg
 	}
@@ -99,7 +107,12 @@ func packageName(path ast.Ref) (string, error) {
 
 // parseMetadata checks one rule's annotations and converts them. The
 // package name must be the slug with "_" for "-".
-func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
+//
+// A user policy (--policy) follows the same contract with two differences:
+// its id starts with KGU (the catalogue never uses that prefix, so a new
+// kubegrant release cannot collide with it), its catalogue ids are
+// optional, and its Source is its file.
+func parseMetadata(pkg string, a *ast.Annotations, user bool) (ruleMeta, error) {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	custom := a.Custom
@@ -159,8 +172,16 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	default:
 		fail("custom.kind %q: want %q, %q, %q, %q or %q", kind, reports.KindGrant, reports.KindHygiene, reports.KindIdentity, reports.KindPath, kindModel)
 	}
-	if !idPattern.MatchString(r.ID) {
+	switch {
+	case !idPattern.MatchString(r.ID):
 		fail("custom.id %q does not match %s", r.ID, idPattern)
+	case user && !strings.HasPrefix(r.ID, userIDPrefix):
+		fail("custom.id %q: the id of a user policy starts with %s (KGU001…): the other ids are kubegrant's", r.ID, userIDPrefix)
+	case !user && strings.HasPrefix(r.ID, userIDPrefix):
+		fail("custom.id %q: the %s prefix is for user policies", r.ID, userIDPrefix)
+	}
+	if user {
+		r.Source = a.Location.File
 	}
 	if !slugPattern.MatchString(r.Slug) {
 		fail("custom.slug %q does not match %s", r.Slug, slugPattern)
@@ -182,7 +203,7 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	if len(r.Tags) == 0 {
 		fail("custom.tags needs at least one tag")
 	}
-	if len(r.Catalogue) == 0 && kind != reports.KindPath && kind != kindModel {
+	if len(r.Catalogue) == 0 && kind != reports.KindPath && kind != kindModel && !user {
 		fail("custom.catalogue needs at least one CATALOGUE.md id")
 	}
 	for _, id := range r.Catalogue {
@@ -198,7 +219,7 @@ func parseMetadata(pkg string, a *ast.Annotations) (ruleMeta, error) {
 	if err := errors.Join(errs...); err != nil {
 		return ruleMeta{}, err
 	}
-	return ruleMeta{rule: r, kind: kind}, nil
+	return ruleMeta{rule: r, kind: kind, where: a.Location.String()}, nil
 }
 
 // knownCustomKeys are the keys of custom metadata kubegrant reads; any other

@@ -256,7 +256,7 @@ deny contains {"grant": 0, "msg": "m"} if false
 			if c.Compile(map[string]*ast.Module{"rules/some-rule/rule.rego": m}); c.Failed() {
 				t.Fatal(c.Errors)
 			}
-			_, err = collectMetadata(c)
+			_, err = collectMetadata(c, nil)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)

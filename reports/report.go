@@ -92,6 +92,9 @@ type Rule struct {
 	// finding when the grant allows it and one of these rules matches it.
 	// Empty means any request the grant allows.
 	ExercisedBy []PolicyRule `json:"exercisedBy,omitempty"`
+	// Source is the file of a user policy (--policy); empty for
+	// kubegrant's own rules.
+	Source string `json:"source,omitempty"`
 }
 
 // PolicyRule is the JSON shape of an RBAC rule; its arrays are never null.

@@ -52,9 +52,22 @@ func WriteRules(w io.Writer, rules []Rule, format string) error {
 
 func writeRulesText(w io.Writer, rules []Rule) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tCATALOGUE")
+	user := slices.ContainsFunc(rules, func(r Rule) bool { return r.Source != "" })
+	if user {
+		fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tCATALOGUE\tSOURCE")
+	} else {
+		fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tCATALOGUE")
+	}
 	for _, rl := range rules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(rl.ID), clean(string(rl.Severity)), clean(rl.Title), clean(orDash(strings.Join(rl.Catalogue, ","))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", clean(rl.ID), clean(string(rl.Severity)), clean(rl.Title), clean(orDash(strings.Join(rl.Catalogue, ","))))
+		if user {
+			src := rl.Source
+			if src == "" {
+				src = "kubegrant"
+			}
+			fmt.Fprintf(tw, "\t%s", clean(src))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -315,8 +315,10 @@ func ParseExceptions(file string, data []byte) ([]Exception, error) {
 			}
 		case "detections":
 			// The detections' options: parsed by detect.ParseOptions.
+		case "policies":
+			// User policy directories: read by the CLI (policyDirs).
 		default:
-			p.errorf(v, "unknown key %q (want exceptions, detections)", key)
+			p.errorf(v, "unknown key %q (want exceptions, detections, policies)", key)
 		}
 	})
 	if err := errors.Join(p.errs...); err != nil {

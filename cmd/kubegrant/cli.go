@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/kubegrant/kubegrant/policies"
 	"github.com/kubegrant/kubegrant/reports"
 )
 
@@ -35,6 +34,7 @@ var commands = map[string]command{
 	"rules":   {"list the rules of the catalogue", runRules},
 	"who-can": {"list who may make a request (groups expanded, bindings with file:line)", runWhoCan},
 	"can":     {"list what an identity may do (and, with --audit-log, what it used)", runCan},
+	"test":    {"run the Rego tests of your own policies (--policy directories)", runTest},
 	"version": {"print the version", runVersion},
 }
 
@@ -132,18 +132,19 @@ func runVersion(_ context.Context, args []string, io stdio) error {
 }
 
 func runRules(ctx context.Context, args []string, io stdio) error {
-	fs := newFlagSet("rules", "rules [--format text|json|markdown]", io)
+	fs := newFlagSet("rules", "rules [--format text|json|markdown] [--policy DIR]...", io)
 	format := newEnum("text", "text", "json", "markdown")
 	fs.Var(format, "format", "output format: "+format.choices())
+	dirs := fs.StringArray("policy", nil, "also list the rules of your own policies in DIR (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("rules takes no arguments")
 	}
-	engine, err := policies.Load(ctx)
+	engine, err := loadEngine(ctx, *dirs)
 	if err != nil {
-		return fmt.Errorf("loading policies: %w", err)
+		return err
 	}
 	rules := append(engine.Rules(), detectionRules()...)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })

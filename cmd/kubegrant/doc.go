@@ -4,7 +4,8 @@ Kubegrant finds risky Kubernetes RBAC grants and proves whether they were used.
 Usage:
 
 	kubegrant scan [PATH|-]... [flags]
-	kubegrant rules [--format text|json|markdown]
+	kubegrant rules [--format text|json|markdown] [--policy DIR]...
+	kubegrant test DIR... [-v]
 	kubegrant who-can VERB RESOURCE[/SUBRESOURCE]|URL [PATH|-]... [-n NS] [--name NAME] [--format text|json]
 	kubegrant can SUBJECT [PATH|-]... [-n NS] [--group G]... [--audit-log PATH]... [--format text|json]
 	kubegrant version

@@ -37,6 +37,7 @@ type scanConfig struct {
 	clusterOpts    scanner.ClusterOptions
 	auditLogs      []string
 	runtimeEvents  []string
+	policies       []string // --policy and the config's policies:
 	format         string
 	output         string
 	failOn         string
@@ -58,6 +59,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVar(&cfg.clusterOpts.Context, "context", "", "with --cluster: the kubeconfig context (default: the current one)")
 	fs.StringArrayVar(&cfg.auditLogs, "audit-log", nil, "audit log file, directory, glob or '-' (repeatable; .gz ok): run the dynamic pass")
 	fs.StringArrayVar(&cfg.runtimeEvents, "runtime-events", nil, "with --audit-log: Falco or Tetragon JSON events (file, directory or glob; repeatable) joined with the audit log")
+	fs.StringArrayVar(&cfg.policies, "policy", nil, "a directory of your own Rego policies, loaded with the catalogue (repeatable; see docs/writing-rules.md)")
 	fs.Var(format, "format", "report format: "+format.choices())
 	fs.StringVarP(&cfg.output, "output", "o", "", "write the report to this file instead of standard output")
 	fs.Var(failOn, "fail-on", "exit 3 when an un-suppressed finding is at or above this severity: "+failOn.choices())
@@ -118,6 +120,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	}
 	// Every input is checked before the scan runs, so that a typo fails
 	// at once and not after minutes of replay.
+	if cfg.policies, err = policyDirs(cfg); err != nil {
+		return err
+	}
 	exceptions, err := loadExceptions(ctx, cfg)
 	if err != nil {
 		return err
@@ -163,7 +168,7 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 
-	diags, err := applySuppressions(ctx, report.Findings, graph, exceptions, time.Now())
+	diags, err := applySuppressions(ctx, report.Findings, graph, exceptions, cfg.policies, time.Now())
 	if err != nil {
 		return err
 	}
@@ -199,9 +204,9 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	}
 	report.Summary.NotEvaluated = inv.NotEvaluated
 	graph := scanner.Resolve(inv)
-	engine, err := policies.Load(ctx)
+	engine, err := loadEngine(ctx, cfg.policies)
 	if err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
+		return nil, err
 	}
 	res, err := engine.Eval(ctx, graph)
 	if err != nil {

@@ -47,7 +47,7 @@ func loadExceptions(ctx context.Context, cfg *scanConfig) ([]reports.Exception, 
 	if len(exceptions) == 0 {
 		return nil, nil
 	}
-	rules, err := catalogue(ctx)
+	rules, err := catalogue(ctx, cfg.policies)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +57,28 @@ func loadExceptions(ctx context.Context, cfg *scanConfig) ([]reports.Exception, 
 	return exceptions, nil
 }
 
-// catalogue lists every rule: the policies' and the audit detections'.
-func catalogue(ctx context.Context) ([]reports.Rule, error) {
-	engine, err := policies.Load(ctx)
+// catalogue lists every rule: the policies' (with the user policies of
+// dirs) and the audit detections'.
+func catalogue(ctx context.Context, dirs []string) ([]reports.Rule, error) {
+	engine, err := loadEngine(ctx, dirs)
 	if err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
+		return nil, err
 	}
 	return append(engine.Rules(), detectionRules()...), nil
+}
+
+// loadEngine loads the catalogue with the user policies of dirs; a broken
+// user policy is a usage error naming its file and line.
+func loadEngine(ctx context.Context, dirs []string) (*policies.Engine, error) {
+	engine, err := policies.LoadWith(ctx, dirs)
+	var ue *policies.UserPolicyError
+	switch {
+	case errors.As(err, &ue):
+		return nil, usageErrorf("user policy: %v", ue)
+	case err != nil:
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	return engine, nil
 }
 
 // applySuppressions marks the findings suppressed by inline annotations
@@ -71,10 +86,10 @@ func catalogue(ctx context.Context) ([]reports.Rule, error) {
 // Platform defaults are already marked; the precedence (inline, config,
 // platform-default, baseline) is kept by reports.Finding.Suppress, so the
 // order of the calls does not matter.
-func applySuppressions(ctx context.Context, findings []reports.Finding, graph *scanner.Graph, exceptions []reports.Exception, now time.Time) ([]scanner.Diagnostic, error) {
+func applySuppressions(ctx context.Context, findings []reports.Finding, graph *scanner.Graph, exceptions []reports.Exception, policyDirs []string, now time.Time) ([]scanner.Diagnostic, error) {
 	var diags []scanner.Diagnostic
 	if graph != nil && hasInlineIgnores(graph) {
-		rules, err := catalogue(ctx)
+		rules, err := catalogue(ctx, policyDirs)
 		if err != nil {
 			return nil, err
 		}
