@@ -495,16 +495,34 @@ func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) 
 	if len(live) == 0 {
 		return diags
 	}
+	matched := make([]bool, len(live))
+	detections := false
 	for i := range findings {
 		f := &findings[i]
-		if f.Suppression != nil && suppressionRank(f.Suppression.Kind) <= suppressionRank(SuppressConfig) {
-			continue
-		}
-		for _, e := range live {
-			if e.match(f) {
-				f.Suppress(Suppression{Kind: SuppressConfig, Justification: e.Justification, Expires: e.Expires})
-				break
+		detections = detections || f.Kind == KindDetection
+		applies := f.Suppression == nil || suppressionRank(f.Suppression.Kind) > suppressionRank(SuppressConfig)
+		for j, e := range live {
+			if !e.match(f) {
+				continue
 			}
+			if applies {
+				f.Suppress(Suppression{Kind: SuppressConfig, Justification: e.Justification, Expires: e.Expires})
+				applies = false
+			}
+			matched[j] = true
+		}
+	}
+	// An exception that matches no finding is most often a selector that
+	// does not say what its author meant (a ClusterRoleBinding for a grant
+	// that comes through a RoleBinding); one for detections (actor) only
+	// matters when audit logs were replayed.
+	for j, e := range live {
+		if !matched[j] && (e.Actor == "" || detections) {
+			diags = append(diags, scanner.Diagnostic{
+				Severity: scanner.DiagWarning,
+				Message:  fmt.Sprintf("exception for %s matches no finding: it suppresses nothing (check its subject, binding and namespace)", strings.Join(e.Rules, ",")),
+				Location: e.Source,
+			})
 		}
 	}
 	return diags

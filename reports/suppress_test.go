@@ -102,8 +102,15 @@ func TestApplyExceptions(t *testing.T) {
 				}
 			}
 			expired := strings.HasPrefix(tc.name, "expired")
-			if (len(diags) > 0) != expired {
-				t.Errorf("diagnostics = %v, want a warning only when expired", diags)
+			// A live exception that suppresses nothing says so (a
+			// detection's, only when there are detections).
+			unmatched := !expired && !tc.want && (ex[0].Actor == "" || tc.finding.Kind == KindDetection)
+			if (len(diags) > 0) != (expired || unmatched) {
+				t.Errorf("diagnostics = %v, want a warning only when expired or unmatched", diags)
+			}
+			if unmatched && (len(diags) != 1 || diags[0].Location != (scanner.Source{File: "kubegrant.yaml", Line: 2}) ||
+				!strings.HasSuffix(diags[0].Message, "matches no finding: it suppresses nothing (check its subject, binding and namespace)")) {
+				t.Errorf("unmatched warning = %+v", diags)
 			}
 			if expired && (diags[0].Severity != scanner.DiagWarning || diags[0].Location != (scanner.Source{File: "kubegrant.yaml", Line: 2}) ||
 				strings.Contains(diags[0].Message, "kubegrant.yaml")) {
@@ -306,8 +313,8 @@ func TestApplyExceptionsHandBuilt(t *testing.T) {
 	if fs[0].Suppression == nil || fs[0].Suppression.Justification != "good" {
 		t.Errorf("suppression = %+v, want the third exception's", fs[0].Suppression)
 	}
-	if len(diags) != 1 || !strings.Contains(diags[0].Message, "is namespaced") {
-		t.Errorf("diagnostics = %v, want one warning for the bad pattern", diags)
+	if len(diags) != 2 || !strings.Contains(diags[0].Message, "is namespaced") || !strings.Contains(diags[1].Message, "matches no finding") {
+		t.Errorf("diagnostics = %v, want one warning for the bad pattern and one for other/ci, which matches nothing", diags)
 	}
 }
 

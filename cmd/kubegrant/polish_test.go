@@ -118,3 +118,50 @@ func TestDiagnosticsAndCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEConfig: the README's .kubegrant.yaml example is valid and
+// suppresses what it says on the case it describes (cert-manager minting its
+// own token), and an exception that matches nothing warns.
+func TestREADMEConfig(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(# \\.kubegrant\\.yaml[^\n]*\n.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no .kubegrant.yaml example")
+	}
+	config := filepath.Join(t.TempDir(), ".kubegrant.yaml")
+	if err := os.WriteFile(config, m[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifests := "testdata/readme/cert-manager.yaml"
+	r := scanReport(t, "", manifests, "--config", config)
+	var kg011 int
+	for _, f := range r.Findings {
+		if f.RuleID != "KG011" {
+			continue
+		}
+		kg011++
+		if f.Suppression == nil || f.Suppression.Kind != "config" || f.Suppression.Justification != "cert-manager mints its own token" {
+			t.Errorf("KG011 not suppressed by the README's exception: %+v", f.Suppression)
+		}
+	}
+	if kg011 == 0 {
+		t.Fatal("no KG011 finding on cert-manager's token grant")
+	}
+	for _, d := range r.Diagnostics {
+		t.Errorf("diagnostic: %s %s: %s", d.Severity, d.Location, d.Message)
+	}
+
+	// The same exception with a ClusterRoleBinding selector suppresses
+	// nothing, and says so.
+	wrong := strings.Replace(string(m[1]), `"RoleBinding:cert-manager/cert-manager-tokenrequest"`, `"ClusterRoleBinding:cert-manager-*"`, 1)
+	if err := os.WriteFile(config, []byte(wrong), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "", "scan", manifests, "--config", config, "--fail-on", "none")
+	if !strings.Contains(res.stderr, "exception for KG011 matches no finding: it suppresses nothing") {
+		t.Errorf("no warning for an exception that matches nothing:\n%s", res.stderr)
+	}
+}
