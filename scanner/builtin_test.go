@@ -189,6 +189,11 @@ rules: [{apiGroups: [""], resources: [nodes], verbs: [get]}]
 			t.Errorf("%s: rule aggregated from the input has RuleSource %+v", gr.Binding, gr.RuleSource)
 		}
 	}
+	if diff := cmp.Diff(map[Ref][]Ref{
+		{Kind: KindClusterRole, Name: "endpoints-writer"}: {{Kind: KindClusterRole, Name: "admin"}, {Kind: KindClusterRole, Name: "edit"}},
+	}, g.AggregatedInto); diff != "" {
+		t.Errorf("Graph.AggregatedInto (-want +got):\n%s", diff)
+	}
 	from := aggregatedFrom(g, "leads")
 	for _, r := range []string{"system:aggregate-to-admin", "system:aggregate-to-edit", "system:aggregate-to-view", "endpoints-writer"} {
 		if from[r] == 0 {
@@ -256,6 +261,9 @@ subjects: [{kind: User, name: u}]
 	if len(g.BuiltinRoles) != 0 {
 		t.Errorf("Graph.BuiltinRoles = %v, want none (no binding refers to a built-in role)", g.BuiltinRoles)
 	}
+	if g.AggregatedInto != nil {
+		t.Errorf("Graph.AggregatedInto = %v, want nil (no role of the input is aggregated)", g.AggregatedInto)
+	}
 	if !authorize(g, "u", nil, Request{Verb: "list", ResourceRequest: true, APIGroup: "apps", Resource: "deployments", Namespace: "x"}) {
 		t.Error("my-view does not list deployments")
 	}
@@ -272,6 +280,11 @@ metadata: {name: b, namespace: n}
 roleRef: {kind: ClusterRole, name: view}
 subjects: [{kind: User, name: u}]
 `)))
+	if diff := cmp.Diff(map[Ref][]Ref{
+		{Kind: KindClusterRole, Name: "system:aggregate-to-view"}: {{Kind: KindClusterRole, Name: "admin"}, {Kind: KindClusterRole, Name: "edit"}, {Kind: KindClusterRole, Name: "view"}},
+	}, g.AggregatedInto); diff != "" {
+		t.Errorf("Graph.AggregatedInto (-want +got):\n%s", diff)
+	}
 	var rules []string
 	for _, gr := range g.Grants {
 		rules = append(rules, ruleString(gr.Rule)+" @"+gr.RuleSource.String())

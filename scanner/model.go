@@ -206,6 +206,14 @@ type Graph struct {
 	// RuleSource is a BuiltinSource (Source.IsBuiltin) unless the rule was
 	// aggregated from a ClusterRole of the input.
 	BuiltinRoles []*Role
+	// AggregatedInto maps each ClusterRole of the input whose rules an
+	// aggregated ClusterRole includes (through its aggregationRule,
+	// transitively; of the input or built in) to those aggregated
+	// ClusterRoles, sorted by name: a ClusterRole labelled
+	// rbac.authorization.k8s.io/aggregate-to-edit maps to the built-in
+	// admin and edit. Its rules reach whoever is bound to them, even when
+	// nothing binds it directly. Nil when there is none.
+	AggregatedInto map[Ref][]Ref
 	// Objects are the non-RBAC objects kept for analysis.
 	Objects []*Object
 	// CRDs are the input's CustomResourceDefinitions, by group and plural.

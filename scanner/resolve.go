@@ -54,6 +54,7 @@ func Resolve(inv *Inventory) *Graph {
 	for _, b := range g.Bindings {
 		g.Grants = r.grants(b, g.Grants)
 	}
+	g.AggregatedInto = r.aggregatedInto()
 	for ref := range r.usedBuiltins {
 		g.BuiltinRoles = append(g.BuiltinRoles, r.roles[ref])
 	}
@@ -237,28 +238,14 @@ func (r *resolver) rules(role *Role) []effectiveRule {
 		}
 		own := len(seenRule)
 		contributed := map[string]bool{}
-		visited := map[*Role]bool{role: true}
-		queue := []*Role{role}
-		for len(queue) > 0 {
-			cur := queue[0]
-			queue = queue[1:]
-			if cur.AggregationRule == nil {
-				continue
-			}
-			for _, m := range r.directMatches(cur) {
-				if visited[m] {
-					continue
-				}
-				visited[m] = true
-				queue = append(queue, m)
-				for i := range m.Rules {
-					k := ruleKey(&m.Rules[i])
-					contributed[k] = true
-					if !seenRule[k] {
-						seenRule[k] = true
-						from := m.Ref
-						out = append(out, effectiveRule{rule: &m.Rules[i], from: m, aggregatedFrom: &from})
-					}
+		for _, m := range r.aggregated(role) {
+			for i := range m.Rules {
+				k := ruleKey(&m.Rules[i])
+				contributed[k] = true
+				if !seenRule[k] {
+					seenRule[k] = true
+					from := m.Ref
+					out = append(out, effectiveRule{rule: &m.Rules[i], from: m, aggregatedFrom: &from})
 				}
 			}
 		}
@@ -275,6 +262,52 @@ func (r *resolver) rules(role *Role) []effectiveRule {
 		}
 	}
 	r.effective[role] = out
+	return out
+}
+
+// aggregated returns the ClusterRoles whose rules role aggregates: those
+// its aggregationRule selects and, transitively, those a selected
+// aggregated role selects, each once and never role itself, breadth first.
+func (r *resolver) aggregated(role *Role) []*Role {
+	var out []*Role
+	visited := map[*Role]bool{role: true}
+	queue := []*Role{role}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur.AggregationRule == nil {
+			continue
+		}
+		for _, m := range r.directMatches(cur) {
+			if !visited[m] {
+				visited[m] = true
+				queue = append(queue, m)
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// aggregatedInto maps each ClusterRole of the input that an aggregated
+// ClusterRole (of the input or built in) includes to the aggregated roles,
+// sorted by name.
+func (r *resolver) aggregatedInto() map[Ref][]Ref {
+	var out map[Ref][]Ref
+	for _, a := range r.clusterRoles {
+		if a.AggregationRule == nil {
+			continue
+		}
+		for _, m := range r.aggregated(a) {
+			if m.Source.IsBuiltin() {
+				continue
+			}
+			if out == nil {
+				out = map[Ref][]Ref{}
+			}
+			out[m.Ref] = append(out[m.Ref], a.Ref)
+		}
+	}
 	return out
 }
 

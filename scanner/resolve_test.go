@@ -337,6 +337,9 @@ func TestResolveDeterministic(t *testing.T) {
 		if diff := cmp.Diff([]string{"ClusterRole/a", "ClusterRole/agg", "ClusterRole/b"}, roles); diff != "" {
 			t.Errorf("order %v: roles mismatch (-want +got):\n%s", order, diff)
 		}
+		if diff := cmp.Diff(map[Ref][]Ref{{Kind: KindClusterRole, Name: "a"}: {{Kind: KindClusterRole, Name: "agg"}}}, g.AggregatedInto); diff != "" {
+			t.Errorf("order %v: AggregatedInto mismatch (-want +got):\n%s", order, diff)
+		}
 	}
 }
 
