@@ -10,10 +10,13 @@ import (
 // reach rates what an identity holds in the RBAC model, for detections
 // whose severity depends on it (a token minted for a cluster-admin
 // ServiceAccount is worse than one for a ServiceAccount that holds
-// nothing). Without a model it says nothing.
+// nothing). Without a model it says nothing. The model is indexed on first
+// use.
 type reach struct {
-	g     *scanner.Graph
-	cache map[string]reachRating
+	g *scanner.Graph
+	// bySubject rates each ServiceAccount and ServiceAccount group that is
+	// a subject of a grant.
+	bySubject map[scanner.Ref]reachRating
 }
 
 type reachRating struct {
@@ -21,53 +24,60 @@ type reachRating struct {
 	what string
 }
 
-func newReach(g *scanner.Graph) *reach {
-	return &reach{g: g, cache: map[string]reachRating{}}
+func newReach(g *scanner.Graph) *reach { return &reach{g: g} }
+
+func (r *reach) index() {
+	r.bySubject = map[scanner.Ref]reachRating{}
+	for i := range r.g.Grants {
+		gr := &r.g.Grants[i]
+		s := gr.Subject.Ref
+		switch {
+		case s.Kind == scanner.KindServiceAccount:
+		case s.Kind == scanner.KindGroup && (s.Name == "system:serviceaccounts" || len(s.Name) > len("system:serviceaccounts:") && s.Name[:len("system:serviceaccounts:")] == "system:serviceaccounts:"):
+		default:
+			continue
+		}
+		cur, seen := r.bySubject[s]
+		if seen && cur.sev == reports.Critical {
+			continue
+		}
+		if gr.Scope == "" && slices.Contains(gr.Rule.Verbs, "*") && slices.Contains(gr.Rule.Resources, "*") && slices.Contains(gr.Rule.APIGroups, "*") {
+			r.bySubject[s] = reachRating{reports.Critical, "is cluster-admin through " + gr.Binding.String()}
+			continue
+		}
+		if !seen {
+			r.bySubject[s] = reachRating{}
+		}
+	}
 }
 
 // serviceAccount rates ServiceAccount ns/name: critical when a grant gives
-// it every verb on every resource cluster-wide, medium when it holds no
-// grant but the ones every authenticated user has, and the rule's default
-// ("") otherwise or without a model.
+// it (directly or through its groups) every verb on every resource
+// cluster-wide, medium when it holds no grant but the ones every
+// authenticated user has, and the rule's default ("") otherwise or
+// without a model.
 func (r *reach) serviceAccount(ns, name string) (reports.Severity, string) {
 	if r.g == nil || len(r.g.Grants) == 0 || name == "" {
 		return "", ""
 	}
-	key := ns + "/" + name
-	if c, ok := r.cache[key]; ok {
-		return c.sev, c.what
+	if r.bySubject == nil {
+		r.index()
 	}
-	held := 0
-	out := reachRating{}
-	for i := range r.g.Grants {
-		gr := &r.g.Grants[i]
-		if !coversServiceAccount(gr.Subject.Ref, ns, name) {
-			continue
+	held := false
+	for _, s := range []scanner.Ref{
+		{Kind: scanner.KindServiceAccount, Namespace: ns, Name: name},
+		{Kind: scanner.KindGroup, Name: "system:serviceaccounts:" + ns},
+		{Kind: scanner.KindGroup, Name: "system:serviceaccounts"},
+	} {
+		if rt, ok := r.bySubject[s]; ok {
+			if rt.sev == reports.Critical {
+				return rt.sev, rt.what
+			}
+			held = true
 		}
-		held++
-		if gr.Scope == "" && slices.Contains(gr.Rule.Verbs, "*") && slices.Contains(gr.Rule.Resources, "*") && slices.Contains(gr.Rule.APIGroups, "*") {
-			out = reachRating{reports.Critical, "is cluster-admin through " + gr.Binding.String()}
-			break
-		}
 	}
-	if held == 0 {
-		out = reachRating{reports.Medium, "holds no RBAC grant in the scanned model"}
+	if !held {
+		return reports.Medium, "holds no RBAC grant in the scanned model"
 	}
-	if len(r.cache) < 4096 {
-		r.cache[key] = out
-	}
-	return out.sev, out.what
-}
-
-// coversServiceAccount reports whether subject s names ServiceAccount
-// ns/name, directly or through its own groups (system:authenticated,
-// which every identity has, is not counted).
-func coversServiceAccount(s scanner.Ref, ns, name string) bool {
-	switch s.Kind {
-	case scanner.KindServiceAccount:
-		return s.Namespace == ns && s.Name == name
-	case scanner.KindGroup:
-		return s.Name == "system:serviceaccounts" || s.Name == "system:serviceaccounts:"+ns
-	}
-	return false
+	return "", ""
 }

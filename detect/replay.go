@@ -33,6 +33,9 @@ type ReplayOptions struct {
 	EvidenceCap int
 	// MaxMismatches bounds the reason/model mismatch diagnostics (default 20).
 	MaxMismatches int
+	// SuggestRoles records what each directly bound subject did, for
+	// ReplayResult.SuggestedRoles.
+	SuggestRoles bool
 }
 
 // ReplayResult is what the dynamic pass adds to a report.
@@ -59,6 +62,9 @@ func (res *ReplayResult) SuggestedRoles() ([]byte, error) {
 	window := "no events observed"
 	if !res.Stats.First.IsZero() {
 		window = fmt.Sprintf("from %s to %s (%d events)", res.Stats.First.UTC().Format(time.RFC3339), res.Stats.Last.UTC().Format(time.RFC3339), res.Stats.Events)
+	}
+	if res.usage == nil {
+		return nil, errors.New("suggested roles need a replay with ReplayOptions.SuggestRoles")
 	}
 	return res.usage.RolesYAML(window)
 }
@@ -87,7 +93,10 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	}
 	r := newReplayer(g, static, rules, opts)
 	dispatch := newDispatcher(opts.Detect)
-	res := &ReplayResult{usage: newUsage(g)}
+	res := &ReplayResult{}
+	if opts.SuggestRoles {
+		res.usage = newUsage(g)
+	}
 	stats, err := audit.Stream(ctx, sources, opts.Stream, func(e *audit.Event) error {
 		dispatch.observe(e)
 		r.observe(e, res)
@@ -363,7 +372,9 @@ func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 		return
 	}
 	req := e.Attrs
-	res.usage.record(user, &req)
+	if res.usage != nil {
+		res.usage.record(user, &req)
+	}
 	if reason, ok := r.crossCheck(e, &req, res); ok {
 		k := reasonKey{binding: reason.Binding, subject: reason.Subject}
 		for _, t := range r.byReason[k] {

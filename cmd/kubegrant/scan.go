@@ -232,7 +232,7 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report, detectOpts detect.DetectOptions) error {
 	start := time.Now()
 	res, err := detect.Replay(ctx, cfg.auditLogs, graph, report.Findings, report.Rules,
-		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}, Detect: detectOpts})
+		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}, Detect: detectOpts, SuggestRoles: cfg.suggestRoles != ""})
 	if err != nil {
 		return err
 	}
