@@ -2,6 +2,8 @@ package policies
 
 import (
 	"slices"
+
+	rbacv1 "k8s.io/api/rbac/v1"
 	"strconv"
 	"strings"
 
@@ -106,7 +108,7 @@ func grantLocation(gr *scanner.Grant) scanner.Source {
 const maxRelatedGrants = 10
 
 // capabilityFinding renders a held capability as a finding.
-func capabilityFinding(g *scanner.Graph, h *held, sources map[scanner.Ref]scanner.Source, describe func(scanner.Ref) string) reports.Finding {
+func capabilityFinding(g *scanner.Graph, h *held, sources map[scanner.Ref]scanner.Source, describe func(scanner.Ref) string, rules ruleCache) reports.Finding {
 	first := &g.Grants[h.grants[0]]
 	subject := h.key.subject
 	f := reports.Finding{
@@ -123,13 +125,13 @@ func capabilityFinding(g *scanner.Graph, h *held, sources map[scanner.Ref]scanne
 	// reads it. Several: about the identity, and each grant is listed.
 	if len(h.grants) == 1 {
 		b, r := first.Binding, first.Role
-		f.Binding, f.Role, f.Rule = &b, &r, policyRule(&first.Rule)
+		f.Binding, f.Role, f.Rule = &b, &r, rules.get(&first.Rule)
 	}
 	f.GrantRefs = make([]reports.GrantRef, len(h.grants))
 	for i, gi := range h.grants {
 		gr := &g.Grants[gi]
 		f.Grants[i] = gr
-		f.GrantRefs[i] = reports.GrantRef{Binding: gr.Binding, Role: gr.Role, Scope: gr.Scope, Rule: policyRule(&gr.Rule), Location: grantLocation(gr)}
+		f.GrantRefs[i] = reports.GrantRef{Binding: gr.Binding, Role: gr.Role, Scope: gr.Scope, Rule: rules.get(&gr.Rule), Location: grantLocation(gr)}
 		if i >= maxRelatedGrants {
 			continue
 		}
@@ -147,6 +149,21 @@ func capabilityFinding(g *scanner.Graph, h *held, sources map[scanner.Ref]scanne
 		}
 	}
 	return f
+}
+
+// ruleCache shares one reports.PolicyRule among the findings of grants
+// resolved from one rule entry (they share its arrays): hundreds of
+// thousands of grants, a few thousand rules. Findings never change them.
+type ruleCache map[ruleID]*reports.PolicyRule
+
+func (c ruleCache) get(r *rbacv1.PolicyRule) *reports.PolicyRule {
+	id := idOf(r)
+	if p, ok := c[id]; ok {
+		return p
+	}
+	p := policyRule(r)
+	c[id] = p
+	return p
 }
 
 // reachNote says what a capability leads to, for its message.

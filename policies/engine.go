@@ -195,10 +195,11 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 	a := analyse(g, &in, caps, e.byID)
 	sources := roleSources(g)
 	d := newDescriber()
-	var out []reports.Finding
+	rules := ruleCache{}
+	out := make([]reports.Finding, 0, len(a.held))
 	for _, h := range a.held {
 		h.finding = len(out)
-		out = append(out, capabilityFinding(g, h, sources, d.describe))
+		out = append(out, capabilityFinding(g, h, sources, d.describe, rules))
 	}
 	var byBinding []reports.Finding
 	for _, p := range bindingResults {

@@ -362,7 +362,7 @@ func sortFindings(fs []reports.Finding) {
 		}
 		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 	}
-	slices.SortStableFunc(fs, func(a, b reports.Finding) int {
+	reports.SortStable(fs, func(a, b *reports.Finding) int {
 		return cmp.Or(
 			strings.Compare(a.RuleID, b.RuleID),
 			ref(a.Subject, b.Subject),

@@ -88,6 +88,7 @@ type escalation struct {
 	// in ns, legacyByName[ns/secret] the node of one Secret.
 	legacy       map[string][]int
 	legacyByName map[string]int
+	specs        map[specKey]*grantSpec
 }
 
 func newEscalation(g *scanner.Graph) *escalation {
@@ -96,6 +97,7 @@ func newEscalation(g *scanner.Graph) *escalation {
 		saByNS: map[string][]int{}, saByName: map[string][]int{},
 		mounted: map[string][]int{}, podSA: map[string]int{},
 		legacy: map[string][]int{}, legacyByName: map[string]int{},
+		specs: map[specKey]*grantSpec{},
 	}
 	for _, t := range targets {
 		gr.node(scanner.Ref{Kind: reports.KindTarget, Name: t}, nodeTarget)
@@ -383,14 +385,54 @@ var workloadResources = [][2]string{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
+// edgeSpec is an edge a rule gives in a scope, whoever holds it.
+type edgeSpec struct {
+	rule, text string
+	to         int
+}
+
+// grantSpec is what one rule gives in one scope: its edges and the facts
+// of compound capabilities. Grants resolved from one rule entry in one
+// scope share it, so the exact matcher runs once per (rule, scope).
+type grantSpec struct {
+	edges []edgeSpec
+	facts factBits
+}
+
+type specKey struct {
+	rule  ruleID
+	scope string
+}
+
 // grantEdges adds the edges one grant gives its subject, and records the
 // facts of compound capabilities.
 func (gr *escalation) grantEdges(gi int32, all map[int]*facts) {
 	g := &gr.g.Grants[gi]
+	k := specKey{idOf(&g.Rule), g.Scope}
+	sp := gr.specs[k]
+	if sp == nil {
+		sp = gr.computeSpec(&g.Rule, g.Scope)
+		gr.specs[k] = sp
+	}
 	from := gr.index[g.Subject.Ref]
-	r, scope := &g.Rule, g.Scope
+	for _, e := range sp.edges {
+		gr.add(edge{from: from, to: e.to, rule: e.rule, grant: gi, text: e.text})
+	}
+	if sp.facts != 0 {
+		f := all[from]
+		if f == nil {
+			f = &facts{}
+			all[from] = f
+		}
+		sp.facts.apply(f, g.Scope, gi)
+	}
+}
+
+// computeSpec checks one rule in one scope with the exact matcher.
+func (gr *escalation) computeSpec(r *rbacv1.PolicyRule, scope string) *grantSpec {
+	sp := &grantSpec{}
 	edgeTo := func(rule, text string, to int) {
-		gr.add(edge{from: from, to: to, rule: rule, grant: gi, text: text + " " + where(scope)})
+		sp.edges = append(sp.edges, edgeSpec{rule: rule, text: text + " " + where(scope), to: to})
 	}
 	clusterWide := scope == ""
 
@@ -400,7 +442,7 @@ func (gr *escalation) grantEdges(gi int32, all map[int]*facts) {
 		} else {
 			edgeTo(clusterAdminID, "holds every verb on every resource", gr.hub(hubNSAdmin, scope))
 		}
-		return
+		return sp
 	}
 	// TokenRequest: the named ServiceAccounts, or any.
 	if allows(r, "create", "", "serviceaccounts", "token", "") {
@@ -479,7 +521,8 @@ func (gr *escalation) grantEdges(gi int32, all map[int]*facts) {
 			}
 		}
 	}
-	gr.recordFacts(gi, r, scope, all, from)
+	sp.facts = factsOf(r, scope)
+	return sp
 }
 
 func isAllWildcard(r *rbacv1.PolicyRule) bool {
@@ -539,57 +582,76 @@ func (gr *escalation) impersonation(r *rbacv1.PolicyRule, scope string, edgeTo f
 	}
 }
 
-// recordFacts notes the parts of compound capabilities one grant gives.
-func (gr *escalation) recordFacts(gi int32, r *rbacv1.PolicyRule, scope string, all map[int]*facts, from int) {
-	f := all[from]
-	get := func() *facts {
-		if f == nil {
-			f = &facts{}
-			all[from] = f
+// factBits are the parts of compound capabilities one rule gives in one
+// scope; the namespaced ones (bindNS, writeRB, escalateR, writeR) hold in
+// the grant's scope.
+type factBits uint16
+
+const (
+	fBindCluster factBits = 1 << iota
+	fWriteCRB
+	fEscalateCR
+	fWriteCR
+	fCSRCreate
+	fCSRApprove
+	fSignerApprove
+	fCSRSign
+	fSigner
+	fBindNS
+	fWriteRB
+	fEscalateR
+	fWriteR
+)
+
+// factsOf checks the compound capabilities' parts of one rule in one scope.
+func factsOf(r *rbacv1.PolicyRule, scope string) factBits {
+	var b factBits
+	set := func(ok bool, f factBits) {
+		if ok {
+			b |= f
 		}
-		return f
 	}
-	if allows(r, "bind", rbacGroup, "clusterroles", "", "") {
-		if scope == "" {
-			get().set(&f.bindCluster, gi)
-		}
-		setNS(&get().bindNS, scope, gi)
-	}
-	if scope == "" && allows(r, "create", rbacGroup, "clusterrolebindings", "", "") {
-		get().set(&f.writeCRB, gi)
-	}
-	if allows(r, "create", rbacGroup, "rolebindings", "", "") {
-		setNS(&get().writeRB, scope, gi)
-	}
-	if scope == "" && allows(r, "escalate", rbacGroup, "clusterroles", "", "") {
-		get().set(&f.escalateCR, gi)
-	}
-	if scope == "" && (allows(r, "update", rbacGroup, "clusterroles", "", "") || allows(r, "patch", rbacGroup, "clusterroles", "", "")) {
-		get().set(&f.writeCR, gi)
-	}
-	if allows(r, "escalate", rbacGroup, "roles", "", "") {
-		setNS(&get().escalateR, scope, gi)
-	}
-	if allows(r, "update", rbacGroup, "roles", "", "") || allows(r, "patch", rbacGroup, "roles", "", "") {
-		setNS(&get().writeR, scope, gi)
-	}
+	bind := allows(r, "bind", rbacGroup, "clusterroles", "", "")
+	set(bind && scope == "", fBindCluster)
+	set(bind, fBindNS)
+	set(scope == "" && allows(r, "create", rbacGroup, "clusterrolebindings", "", ""), fWriteCRB)
+	set(allows(r, "create", rbacGroup, "rolebindings", "", ""), fWriteRB)
+	set(scope == "" && allows(r, "escalate", rbacGroup, "clusterroles", "", ""), fEscalateCR)
+	set(scope == "" && (allows(r, "update", rbacGroup, "clusterroles", "", "") || allows(r, "patch", rbacGroup, "clusterroles", "", "")), fWriteCR)
+	set(allows(r, "escalate", rbacGroup, "roles", "", ""), fEscalateR)
+	set(allows(r, "update", rbacGroup, "roles", "", "") || allows(r, "patch", rbacGroup, "roles", "", ""), fWriteR)
 	if scope != "" {
-		return
+		return b
 	}
-	if allows(r, "create", certGroup, "certificatesigningrequests", "", "") {
-		get().set(&f.csrCreate, gi)
+	set(allows(r, "create", certGroup, "certificatesigningrequests", "", ""), fCSRCreate)
+	set(allowsAny(r, "update", certGroup, "certificatesigningrequests", "approval") || allowsAny(r, "patch", certGroup, "certificatesigningrequests", "approval"), fCSRApprove)
+	set(allows(r, "approve", certGroup, "signers", "", clientSigner), fSignerApprove)
+	set(allowsAny(r, "update", certGroup, "certificatesigningrequests", "status") || allowsAny(r, "patch", certGroup, "certificatesigningrequests", "status"), fCSRSign)
+	set(allows(r, "sign", certGroup, "signers", "", clientSigner), fSigner)
+	return b
+}
+
+// apply records the facts of grant gi (in scope) on an identity's facts.
+func (b factBits) apply(f *facts, scope string, gi int32) {
+	for _, p := range []struct {
+		bit factBits
+		at  *int32
+	}{
+		{fBindCluster, &f.bindCluster}, {fWriteCRB, &f.writeCRB}, {fEscalateCR, &f.escalateCR}, {fWriteCR, &f.writeCR},
+		{fCSRCreate, &f.csrCreate}, {fCSRApprove, &f.csrApprove}, {fSignerApprove, &f.signerApprove},
+		{fCSRSign, &f.csrSign}, {fSigner, &f.signer},
+	} {
+		if b&p.bit != 0 {
+			f.set(p.at, gi)
+		}
 	}
-	if allowsAny(r, "update", certGroup, "certificatesigningrequests", "approval") || allowsAny(r, "patch", certGroup, "certificatesigningrequests", "approval") {
-		get().set(&f.csrApprove, gi)
-	}
-	if allows(r, "approve", certGroup, "signers", "", clientSigner) {
-		get().set(&f.signerApprove, gi)
-	}
-	if allowsAny(r, "update", certGroup, "certificatesigningrequests", "status") || allowsAny(r, "patch", certGroup, "certificatesigningrequests", "status") {
-		get().set(&f.csrSign, gi)
-	}
-	if allows(r, "sign", certGroup, "signers", "", clientSigner) {
-		get().set(&f.signer, gi)
+	for _, p := range []struct {
+		bit factBits
+		m   *map[string]int32
+	}{{fBindNS, &f.bindNS}, {fWriteRB, &f.writeRB}, {fEscalateR, &f.escalateR}, {fWriteR, &f.writeR}} {
+		if b&p.bit != 0 {
+			setNS(p.m, scope, gi)
+		}
 	}
 }
 

@@ -109,6 +109,9 @@ func buildInput(g *scanner.Graph) input {
 		bindingOf[bindingID{b.Ref, b.Source}] = i
 	}
 	bindingProbes := make([][]*ast.Term, len(g.Bindings))
+	// probeBinding[p] is 1 + the binding that last listed probe p: a
+	// binding's grants come together, so this dedupes its probes.
+	var probeBinding []int32
 	lastBinding, lastIdx := bindingID{}, -1
 	for i := range g.Grants {
 		gr := &g.Grants[i]
@@ -119,6 +122,7 @@ func buildInput(g *scanner.Graph) input {
 			probeIndex[k] = p
 			in.probes = append(in.probes, k)
 			in.probeGrants = append(in.probeGrants, nil)
+			probeBinding = append(probeBinding, 0)
 			probes = append(probes, ast.ObjectTerm(
 				ast.Item(keyScope, t.str(k.scope)),
 				ast.Item(keyRule, rules[k.rule]),
@@ -137,9 +141,9 @@ func buildInput(g *scanner.Graph) input {
 			}
 			lastIdx = idx
 		}
-		pt := ast.InternedTerm(int(p))
-		if !slices.ContainsFunc(bindingProbes[lastIdx], func(x *ast.Term) bool { return x.Equal(pt) }) {
-			bindingProbes[lastIdx] = append(bindingProbes[lastIdx], pt)
+		if probeBinding[p] != int32(lastIdx)+1 {
+			probeBinding[p] = int32(lastIdx) + 1
+			bindingProbes[lastIdx] = append(bindingProbes[lastIdx], ast.InternedTerm(int(p)))
 		}
 	}
 	// Unbound roles: probes of their rules too (nothing joins them to

@@ -75,7 +75,7 @@ func (r *Report) Finalize() {
 		}
 		f.Fingerprint = Fingerprint(f)
 	}
-	slices.SortStableFunc(r.Findings, compareFindings)
+	SortStable(r.Findings, compareFindings)
 
 	// Identical identities: the first keeps the plain hash, later ones hash
 	// in their occurrence number. The sort above makes that order stable.
@@ -193,7 +193,7 @@ func compareJoined(a, b [5]string) int {
 	}
 }
 
-func compareFindings(a, b Finding) int {
+func compareFindings(a, b *Finding) int {
 	return cmp.Or(
 		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
 		strings.Compare(a.RuleID, b.RuleID),
@@ -303,4 +303,23 @@ func sortedSet(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return nonNil(slices.Compact(out))
+}
+
+// SortStable sorts findings stably by cmp, moving each finding once:
+// sorting the large structs themselves costs more in copies than in
+// comparisons when there are hundreds of thousands of them.
+func SortStable(fs []Finding, cmp func(a, b *Finding) int) {
+	idx := make([]int32, len(fs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmp(&fs[a], &fs[b]) })
+	if slices.IsSorted(idx) {
+		return
+	}
+	sorted := make([]Finding, len(fs))
+	for i, j := range idx {
+		sorted[i] = fs[j]
+	}
+	copy(fs, sorted)
 }
