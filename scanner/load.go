@@ -21,8 +21,9 @@ type Inventory struct {
 	Bindings    []*Binding
 	Objects     []*Object
 	Diagnostics []Diagnostic
-	// Files counts the files (and standard input) read, so that a caller
-	// can tell "nothing there" from "nothing of interest there".
+	// Files counts the inputs read (files, standard input, rendered Helm
+	// charts and Kustomize directories), so that a caller can tell
+	// "nothing there" from "nothing of interest there".
 	Files int
 	// Skipped counts documents that were read but are of no interest
 	// (ConfigMaps, Services, files that are not Kubernetes objects),
