@@ -6,7 +6,10 @@
 #   off the healthy ones; delete removes nodes from the cluster. nodes are
 #   cluster-scoped, so a RoleBinding confines this to nothing. resourceNames
 #   restrict it to the named nodes (medium). A rule that is "*" in verbs, resources
-#   and apiGroups is KG001's.
+#   and apiGroups is KG001's. Catalogue U26 (steal pods: change nodes, then
+#   delete or evict a powerful pod so it lands on a node the subject controls)
+#   is reported in its parts, this rule and KG049 (pod deletes); there is no
+#   finding of its own for an identity that holds both.
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg046
 # custom:
@@ -17,7 +20,7 @@
 #     Remove update, patch and delete on nodes; leave node lifecycle to the node
 #     controller and cluster autoscaler.
 #   tags: [stride:tampering, stride:denial-of-service, T1098, T1489]
-#   catalogue: [U46]
+#   catalogue: [U46, U26]
 #   references:
 #     - rbac-scope 1015
 #     - rbac-scope 1016

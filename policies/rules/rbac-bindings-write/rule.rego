@@ -11,6 +11,8 @@
 #   rolebindings of its namespace. resourceNames cannot restrict create; they do
 #   restrict update and patch (medium). Critical cluster-wide or in a privileged
 #   namespace. A rule that is "*" in verbs, resources and apiGroups is KG001's.
+#   Catalogue U31 (get plus patch on rolebindings: add subjects to an existing
+#   binding) is this rule's patch case.
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg029
 # custom:
@@ -21,7 +23,7 @@
 #     Remove create, update and patch on rolebindings and clusterrolebindings; manage
 #     bindings through a reviewed pipeline.
 #   tags: [stride:elevation-of-privilege, stride:tampering, T1098]
-#   catalogue: [U29]
+#   catalogue: [U29, U31]
 #   references:
 #     - kubesplaining KUBE-PRIVESC-010
 #     - krane subjects-with-rbac-management

@@ -5,6 +5,10 @@
 #   CRD (CIS 5.1.3). Medium when verbs or resources are "*", low when only
 #   apiGroups is. Rules that are "*" in all three are reported by KG001 at a higher
 #   severity and not again here; non-resource URL rules are out of scope.
+#   Catalogue U04 ("*" verbs on a sensitive resource), U05 ("*" resources with one
+#   verb) and U06 ("*/*: watch" in a namespace) are this rule's wildcard forms;
+#   the capabilities they imply (reading Secrets, exec, bind, escalate,
+#   impersonate…) are each reported by their own rule at its severity.
 # related_resources:
 #   - ref: https://github.com/kubegrant/kubegrant/blob/main/docs/rules.md#kg007
 # custom:
@@ -15,7 +19,7 @@
 #   remediation: >-
 #     List the verbs, resources and API groups the subject needs instead of "*".
 #   tags: [stride:elevation-of-privilege, cis-5.1.3, T1078]
-#   catalogue: [U07]
+#   catalogue: [U07, U04, U05, U06]
 #   references:
 #     - checkov CKV_K8S_49
 #     - kube-linter wildcard-in-rules
