@@ -179,7 +179,7 @@ func whoCanRequest(verb, what, namespace, name string, apis *scanner.APIs, io st
 	}
 	q.req.Namespace = namespace
 	q.req.Name = name
-	if name != "" && q.req.Subresource == "" && (verb == "create" || verb == "deletecollection") {
+	if name != "" && scanner.Unnamed(verb, q.req.Subresource) {
 		// The authorizer sees no name on a create or deletecollection of
 		// a collection: a rule restricted by resourceNames never allows it.
 		fmt.Fprintf(io.err, "kubegrant: a %s carries no name; --name %s ignored\n", verb, name)
