@@ -214,17 +214,6 @@ func maskTargets(m uint8) []string {
 	return out
 }
 
-// orderTargets deduplicates targets into the order of targets.
-func orderTargets(ts []string) []string {
-	var out []string
-	for _, t := range targets {
-		if slices.Contains(ts, t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // isStart reports whether paths start at an identity: every identity an
 // attacker may hold, not the control plane's own.
 func isStart(ref scanner.Ref) bool {

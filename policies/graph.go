@@ -3,7 +3,6 @@ package policies
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -330,11 +329,12 @@ func allowsAny(r *rbacv1.PolicyRule, verb, group, resource, sub string) bool {
 }
 
 // names lists the names among the rule's resourceNames that it allows verb
-// on (nil when the rule is not restricted to names, or allows none).
-func names(r *rbacv1.PolicyRule, verb, group, resource, sub string) []string {
+// on in the core group (nil when the rule is not restricted to names, or
+// allows none).
+func names(r *rbacv1.PolicyRule, verb, resource, sub string) []string {
 	var out []string
 	for _, n := range r.ResourceNames {
-		if n != "" && allows(r, verb, group, resource, sub, n) {
+		if n != "" && allows(r, verb, "", resource, sub, n) {
 			out = append(out, n)
 		}
 	}
@@ -448,7 +448,7 @@ func (gr *escalation) computeSpec(r *rbacv1.PolicyRule, scope string) *grantSpec
 	if allows(r, "create", "", "serviceaccounts", "token", "") {
 		edgeTo("KG011", "can mint a token for any ServiceAccount", gr.hub(hubAnySA, scope))
 	} else {
-		for _, n := range names(r, "create", "", "serviceaccounts", "token") {
+		for _, n := range names(r, "create", "serviceaccounts", "token") {
 			for _, sa := range gr.saNamed(scope, n) {
 				edgeTo("KG011", "can mint a token for ServiceAccount "+gr.nodes[sa].ref.Namespace+"/"+n, sa)
 			}
@@ -478,7 +478,7 @@ func (gr *escalation) computeSpec(r *rbacv1.PolicyRule, scope string) *grantSpec
 		case allows(r, c.verbA, "", "pods", c.sub, "") || allows(r, c.verbB, "", "pods", c.sub, ""):
 			edgeTo(c.rule, c.text, gr.hub(hubMountedSA, scope))
 		case len(r.ResourceNames) > 0:
-			for _, n := range append(names(r, c.verbA, "", "pods", c.sub), names(r, c.verbB, "", "pods", c.sub)...) {
+			for _, n := range append(names(r, c.verbA, "pods", c.sub), names(r, c.verbB, "pods", c.sub)...) {
 				if sa, ok := gr.podSA[scope+"/"+n]; ok {
 					edgeTo(c.rule, c.text+" (pod "+n+")", sa)
 				}
@@ -501,7 +501,7 @@ func (gr *escalation) computeSpec(r *rbacv1.PolicyRule, scope string) *grantSpec
 		}
 		edgeTo(rule, "can read the legacy ServiceAccount token Secrets", gr.hub(hubLegacySA, scope))
 	} else {
-		for _, n := range names(r, "get", "", "secrets", "") {
+		for _, n := range names(r, "get", "secrets", "") {
 			if sa, ok := gr.legacyByName[scope+"/"+n]; ok {
 				edgeTo("KG008", "can read the token Secret "+n, sa)
 			}
@@ -555,7 +555,7 @@ func (gr *escalation) impersonation(r *rbacv1.PolicyRule, scope string, edgeTo f
 		if allows(r, "impersonate", "", "users", "", "") {
 			edgeTo(rule, "can impersonate any user", gr.hub(hubAnyUser, ""))
 		} else {
-			for _, n := range names(r, "impersonate", "", "users", "") {
+			for _, n := range names(r, "impersonate", "users", "") {
 				if i, ok := gr.index[scanner.Ref{Kind: scanner.KindUser, Name: n}]; ok {
 					edgeTo(rule, "can impersonate user "+n, i)
 				}
@@ -564,7 +564,7 @@ func (gr *escalation) impersonation(r *rbacv1.PolicyRule, scope string, edgeTo f
 		if allows(r, "impersonate", "", "groups", "", "") {
 			edgeTo(rule, "can impersonate any group, system:masters included", gr.hub(hubAnyGroup, ""))
 		} else {
-			for _, n := range names(r, "impersonate", "", "groups", "") {
+			for _, n := range names(r, "impersonate", "groups", "") {
 				if i, ok := gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: n}]; ok {
 					edgeTo(rule, "can impersonate group "+n, i)
 				}
@@ -574,7 +574,7 @@ func (gr *escalation) impersonation(r *rbacv1.PolicyRule, scope string, edgeTo f
 	if allows(r, "impersonate", "", "serviceaccounts", "", "") {
 		edgeTo(rule, "can impersonate any ServiceAccount", gr.hub(hubAnySA, scope))
 	} else {
-		for _, n := range names(r, "impersonate", "", "serviceaccounts", "") {
+		for _, n := range names(r, "impersonate", "serviceaccounts", "") {
 			for _, sa := range gr.saNamed(scope, n) {
 				edgeTo(rule, "can impersonate ServiceAccount "+gr.nodes[sa].ref.Namespace+"/"+n, sa)
 			}
@@ -875,15 +875,4 @@ func subsumeTargets(ts []string) []string {
 		return out
 	}
 	return ts
-}
-
-// describeNode renders a node for a hop.
-func describeNode(n node) string {
-	switch n.kind {
-	case nodeTarget:
-		return n.ref.Name
-	case nodeHub:
-		return strings.TrimSpace(n.ref.Name + " " + where(n.ref.Namespace))
-	}
-	return n.ref.String()
 }
