@@ -25,7 +25,7 @@ type Options struct {
 }
 
 // Formats lists the report formats NewWriter accepts.
-var Formats = []string{"text", "json", "sarif"}
+var Formats = []string{"text", "json", "sarif", "markdown"}
 
 // NewWriter returns the writer for a report format.
 func NewWriter(format string, opts Options) (Writer, error) {
@@ -36,6 +36,8 @@ func NewWriter(format string, opts Options) (Writer, error) {
 		return &jsonWriter{}, nil
 	case "sarif":
 		return &sarifWriter{opts: opts}, nil
+	case "markdown":
+		return markdownWriter{}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (supported: %s)", format, strings.Join(Formats, ", "))
 }

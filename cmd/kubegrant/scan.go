@@ -51,7 +51,7 @@ type scanConfig struct {
 
 func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs := newFlagSet("scan", scanUsage, io)
-	format := newEnum("text", "text", "json", "sarif")
+	format := newEnum("text", reports.Formats...)
 	failOn := newEnum("high", "critical", "high", "medium", "low", "info", "none")
 	cfg := &scanConfig{}
 	fs.BoolVar(&cfg.cluster, "cluster", false, "read RBAC from the live cluster (kubeconfig or in-cluster config)")
