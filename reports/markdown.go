@@ -209,4 +209,3 @@ func mdText(s string) string {
 func mdCode(s string) string {
 	return "`" + strings.ReplaceAll(clean(s), "`", "'") + "`"
 }
-
