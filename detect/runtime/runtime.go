@@ -156,10 +156,12 @@ func (l *loader) file(p string) error {
 		return fmt.Errorf("runtime events: %w", err)
 	}
 	defer f.Close()
-	return l.read(f, l.display(p))
+	l.read(f, l.display(p))
+	return nil
 }
 
-func (l *loader) read(r io.Reader, name string) error {
+// read reads one file's lines; what goes wrong becomes diagnostics.
+func (l *loader) read(r io.Reader, name string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 16<<20)
 	line := 0
@@ -205,7 +207,6 @@ func (l *loader) read(r io.Reader, name string) error {
 	if err := sc.Err(); err != nil {
 		l.errorf(scanner.Source{File: name, Line: line + 1}, "reading: %v", err)
 	}
-	return nil
 }
 
 func (l *loader) errorf(src scanner.Source, format string, args ...any) {
@@ -223,7 +224,7 @@ func falco(raw map[string]json.RawMessage) (Event, bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw["output_fields"]))
 	dec.UseNumber() // evt.time is nanoseconds: more digits than a float64 holds
 	if err := dec.Decode(&fields); err != nil {
-		return Event{}, false, fmt.Errorf("output_fields: %v", err)
+		return Event{}, false, fmt.Errorf("output_fields: %w", err)
 	}
 	str := func(keys ...string) string {
 		for _, k := range keys {
@@ -319,7 +320,7 @@ func tetragon(raw map[string]json.RawMessage) (Event, bool, error) {
 		key = "process_exec"
 	}
 	if err := json.Unmarshal(raw[key], &body); err != nil {
-		return Event{}, false, fmt.Errorf("%s: %v", key, err)
+		return Event{}, false, fmt.Errorf("%s: %w", key, err)
 	}
 	p := body.Process
 	ev := Event{Format: "tetragon", Program: path.Base(p.Binary)}
@@ -353,7 +354,7 @@ func tetragon(raw map[string]json.RawMessage) (Event, bool, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return ev, false, fmt.Errorf("time: %v", err)
+		return ev, false, fmt.Errorf("time: %w", err)
 	}
 	ev.Time = t
 	return ev, ev.Namespace != "" && ev.Pod != "" && ev.File != "", nil
