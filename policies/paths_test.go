@@ -268,3 +268,42 @@ func TestEscalationPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkWalked: a path is walked when every capability hop's finding
+// was exercised, each no earlier than the previous one began.
+func TestMarkWalked(t *testing.T) {
+	g1, g2 := &scanner.Grant{}, &scanner.Grant{}
+	yes, no := true, false
+	capability := func(rule string, g *scanner.Grant, ex *bool, first, last string) reports.Finding {
+		return reports.Finding{RuleID: rule, Kind: reports.KindGrant, Grants: []*scanner.Grant{g}, Exercised: ex, FirstSeen: first, LastSeen: last,
+			Evidence: []reports.Evidence{{AuditID: rule}}}
+	}
+	path := func() reports.Finding {
+		return reports.Finding{RuleID: "KGP01", Kind: reports.KindPath, Path: []reports.Hop{
+			{RuleID: "KG011", GrantOf: g1}, {RuleID: "", Capability: "member of group"}, {RuleID: "KG028", GrantOf: g2},
+		}}
+	}
+	for _, tc := range []struct {
+		name string
+		fs   []reports.Finding
+		want bool
+	}{
+		{"in order", []reports.Finding{capability("KG011", g1, &yes, "T1", "T1"), capability("KG028", g2, &yes, "T2", "T3"), path()}, true},
+		{"second hop used before the first", []reports.Finding{capability("KG011", g1, &yes, "T5", "T5"), capability("KG028", g2, &yes, "T2", "T3"), path()}, false},
+		{"one hop never used", []reports.Finding{capability("KG011", g1, &yes, "T1", "T1"), capability("KG028", g2, &no, "", ""), path()}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			MarkWalked(tc.fs)
+			p := tc.fs[2]
+			if p.Walked == nil || *p.Walked != tc.want {
+				t.Fatalf("walked = %v, want %v", p.Walked, tc.want)
+			}
+			if h := p.Path[0]; h.Exercised == nil || !*h.Exercised || len(h.Evidence) != 1 || h.Evidence[0].AuditID != "KG011" {
+				t.Errorf("first hop %+v: want exercised with the finding's evidence", h)
+			}
+			if p.Path[1].Exercised != nil {
+				t.Errorf("membership hop marked exercised")
+			}
+		})
+	}
+}
