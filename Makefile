@@ -77,9 +77,12 @@ bench: build bench-data
 	@KUBEGRANT_BENCH_DATA=$(BENCH_DATA) $(GO) test -run '^$$' -bench '^BenchmarkReplayVsFloor$$' -benchtime 1x ./cmd/kubegrant | \
 	  awk '/^BenchmarkReplayVsFloor/ { for (i = 3; i < NF; i += 2) printf "  %-14s %s\n", $$(i+1), $$i } /^(ok|FAIL)/'
 	@for s in small medium large; do \
-	  echo "== static scan, $$s ($$(grep -c '^kind: .*Binding$$' $(BENCH_DATA)/$$s/manifests/all.yaml) bindings)"; \
-	  $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none; \
+	  echo "== static scan with attack paths, $$s ($$(grep -c '^kind: .*Binding$$' $(BENCH_DATA)/$$s/manifests/all.yaml) bindings; target for large: <= 15 s wall, <= 2 GiB peak RSS)"; \
+	  KUBEGRANT_CPUPROFILE=/tmp/kubegrant-$$s.cpu $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none 2>&1 | grep -v '^warning:'; \
+	  echo "  $$(tail -c 4000 /tmp/kubegrant-$$s.json | grep -E '^    "(paths|findings)":' | tr -d ' \n')"; \
 	done
+	@echo "== CPU profile of the static scan of large (top 15)"
+	@$(GO) tool pprof -top -nodecount=15 ./$(BIN) /tmp/kubegrant-large.cpu 2>/dev/null | tail -16
 	@for s in small medium; do \
 	  echo "== static + dynamic pass, $$s ($$(du -h $(BENCH_DATA)/$$s/audit/audit.log | cut -f1) audit log): peak RSS must not grow with the log"; \
 	  $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --audit-log $(BENCH_DATA)/$$s/audit/audit.log --format json -o /tmp/kubegrant-$$s-audit.json --fail-on none; \
