@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,8 @@ type scanConfig struct {
 	showSuppressed bool
 	suggestRoles   string
 	helm           scanner.HelmOptions
+	since, until   string // --since, --until as given
+	window         struct{ since, until time.Time }
 }
 
 func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
@@ -67,6 +70,8 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVar(&cfg.config, "config", "", "config file with suppression exceptions (default: "+defaultConfig+" in the working directory when present; '' for none)")
 	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
 	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did to this file (YAML)")
+	fs.StringVar(&cfg.since, "since", "", "with --audit-log: ignore requests before this time (RFC 3339, YYYY-MM-DD, or an age such as 30d or 12h)")
+	fs.StringVar(&cfg.until, "until", "", "with --audit-log: ignore requests after this time (RFC 3339, YYYY-MM-DD (the whole day), or an age)")
 	fs.StringArrayVar(&cfg.helm.ValueFiles, "helm-values", nil, "Helm charts: a values file merged over values.yaml (repeatable, in order; helm -f)")
 	fs.StringArrayVar(&cfg.helm.Set, "helm-set", nil, "Helm charts: set a value, key=value (repeatable; after --helm-values; helm --set)")
 	fs.StringVar(&cfg.helm.Release, "helm-release", scanner.DefaultHelmRelease, "Helm charts: the release name")
@@ -102,6 +107,20 @@ func validateScan(cfg *scanConfig) error {
 	}
 	if len(cfg.runtimeEvents) > 0 && len(cfg.auditLogs) == 0 {
 		return usageErrorf("--runtime-events needs --audit-log: runtime events are joined with the API requests")
+	}
+	if (cfg.since != "" || cfg.until != "") && len(cfg.auditLogs) == 0 {
+		return usageErrorf("--since and --until bound the audit log replay: they need --audit-log")
+	}
+	now := time.Now()
+	var err error
+	if cfg.window.since, err = parseWhen(cfg.since, now, false); err != nil {
+		return usageErrorf("--since: %v", err)
+	}
+	if cfg.window.until, err = parseWhen(cfg.until, now, true); err != nil {
+		return usageErrorf("--until: %v", err)
+	}
+	if !cfg.window.since.IsZero() && !cfg.window.until.IsZero() && cfg.window.until.Before(cfg.window.since) {
+		return usageErrorf("--until %s is before --since %s", cfg.until, cfg.since)
 	}
 	if cfg.showSuppressed && cfg.format != "text" {
 		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
@@ -232,7 +251,7 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report, detectOpts detect.DetectOptions) error {
 	start := time.Now()
 	res, err := detect.Replay(ctx, cfg.auditLogs, graph, report.Findings, report.Rules,
-		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root}, Detect: detectOpts, SuggestRoles: cfg.suggestRoles != ""})
+		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root, Since: cfg.window.since, Until: cfg.window.until}, Detect: detectOpts, SuggestRoles: cfg.suggestRoles != ""})
 	if err != nil {
 		return err
 	}
@@ -319,6 +338,33 @@ func noRBAC(cfg *scanConfig, inv *scanner.Inventory) error {
 		what = fmt.Sprintf("%d file(s) read: %d document(s) of other kinds, %d diagnostic(s)", inv.Files, other, len(inv.Diagnostics))
 	}
 	return fmt.Errorf("no RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) in %s: %s", strings.Join(from, ", "), what)
+}
+
+// parseWhen reads a --since or --until time: RFC 3339, a date (UTC; for
+// --until the end of that day, so that the day is included), or an age
+// before now ("30d", "12h", "90m"). "" is no bound.
+func parseWhen(s string, now time.Time, endOfDay bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if endOfDay {
+			t = t.Add(24*time.Hour - time.Nanosecond)
+		}
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, a YYYY-MM-DD date or an age such as 30d or 12h", s)
 }
 
 // count renders "1 role", "2 roles".

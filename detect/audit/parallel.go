@@ -136,6 +136,10 @@ func (s *streamer) consume(c *chunk) error {
 		if !ok {
 			continue
 		}
+		if !s.inWindow(it.ev.Time) {
+			s.stats.OutOfWindow++
+			continue
+		}
 		s.stats.Events++
 		s.window(it.ev.Time)
 		if err := s.fn(&it.ev); err != nil {

@@ -50,12 +50,16 @@ type StreamOptions struct {
 	// Sequential reads JSON-lines files on the calling goroutine only,
 	// with encoding/json (see parallel.go); the result is the same.
 	Sequential bool
+	// Since and Until, when set, bound the observation window: requests
+	// before Since or after Until are counted in Stats.OutOfWindow and
+	// not delivered.
+	Since, Until time.Time
 }
 
 // Stats describes what Stream read.
 //
 // Every record (one audit event, in whatever wrapper) is counted exactly
-// once: Records = Events + Duplicates + Partial + Skipped + Errors.
+// once: Records = Events + Duplicates + Partial + Skipped + Errors + OutOfWindow.
 type Stats struct {
 	// Files is the number of files (or stdin) read.
 	Files int
@@ -77,6 +81,8 @@ type Stats struct {
 	Skipped int
 	// Errors counts malformed records and unreadable inputs.
 	Errors int
+	// OutOfWindow counts requests outside StreamOptions.Since/Until.
+	OutOfWindow int
 	// Warnings counts warning diagnostics.
 	Warnings int
 	// Rejected are the files (or "-") that held records and none that was
@@ -639,10 +645,19 @@ func (s *streamer) deliver(ev *RawEvent, line int) error {
 	if !ok {
 		return nil
 	}
-	s.stats.Events++
 	normalize(ev, scanner.Source{File: s.file, Line: line}, &s.ev, &s.reasons)
+	if !s.inWindow(s.ev.Time) {
+		s.stats.OutOfWindow++
+		return nil
+	}
+	s.stats.Events++
 	s.window(s.ev.Time)
 	return s.fn(&s.ev)
+}
+
+// inWindow reports whether a request time is within Since and Until.
+func (s *streamer) inWindow(t time.Time) bool {
+	return (s.opts.Since.IsZero() || !t.Before(s.opts.Since)) && (s.opts.Until.IsZero() || !t.After(s.opts.Until))
 }
 
 // window widens the observation window to t.
