@@ -79,7 +79,7 @@ bench: build bench-data
 	@for s in small medium large; do \
 	  echo "== static scan with attack paths, $$s ($$(grep -c '^kind: .*Binding$$' $(BENCH_DATA)/$$s/manifests/all.yaml) bindings; target for large: <= 15 s wall, <= 2 GiB peak RSS)"; \
 	  KUBEGRANT_CPUPROFILE=/tmp/kubegrant-$$s.cpu $(TIMED) ./$(BIN) scan $(BENCH_DATA)/$$s/manifests/all.yaml --format json -o /tmp/kubegrant-$$s.json --fail-on none 2>&1 | grep -v '^warning:'; \
-	  echo "  $$(tail -c 4000 /tmp/kubegrant-$$s.json | grep -E '^    "(paths|findings)":' | tr -d ' \n')"; \
+	  echo "  summary: $$(grep -m1 -oE '"paths": [0-9]+' /tmp/kubegrant-$$s.json), $$(grep -m1 -oE '"findings": [0-9]+' /tmp/kubegrant-$$s.json)"; \
 	done
 	@echo "== CPU profile of the static scan of large (top 15)"
 	@$(GO) tool pprof -top -nodecount=15 ./$(BIN) /tmp/kubegrant-large.cpu 2>/dev/null | tail -16

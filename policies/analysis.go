@@ -381,12 +381,16 @@ func (a *analysis) identities(findings []reports.Finding) []reports.Identity {
 			}
 		}
 		add(i)
+		own := len(caps)
 		for _, name := range implicitGroups(n.ref) {
 			if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
 				add(j)
 			}
 		}
 		reaches := a.rc.reaches(i)
+		if own == 0 && len(reaches) == 0 {
+			continue // what its groups hold is listed under the groups
+		}
 		for _, t := range reaches {
 			if s := targetSeverity[t]; s.Rank() > sev.Rank() {
 				sev = s
