@@ -28,16 +28,6 @@ func (g globs) match(s string) bool {
 	return false
 }
 
-// matchAny reports whether any of ss matches.
-func (g globs) matchAny(ss ...string) bool {
-	for _, s := range ss {
-		if g.match(s) {
-			return true
-		}
-	}
-	return false
-}
-
 // globMatch matches s against p where only "*" is special.
 func globMatch(p, s string) bool {
 	// Without allocating: this runs for every event and allow-list entry.

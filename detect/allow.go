@@ -10,7 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kubegrant/kubegrant/detect/audit"
-	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // Allow exempts requests from a detection. User is a glob over the
@@ -182,12 +181,4 @@ func optionKeys() map[string]bool {
 		}
 	}
 	return out
-}
-
-// graphOf is the model, never nil.
-func graphOf(o DetectOptions) *scanner.Graph {
-	if o.Model == nil {
-		return &scanner.Graph{}
-	}
-	return o.Model
 }
