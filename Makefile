@@ -11,7 +11,11 @@ GOLANGCI_VERSION := v2.6.2
 
 all: build
 
+# The first build says what it is doing and downloads the modules quietly
+# (go build would print a "go: downloading" line per module).
 build:
+	@test -x $(BIN) || echo "kubegrant: first build: downloading Go modules (~400 MB) and compiling them; up to ~20 min on a busy 2-core machine, seconds afterwards (README: 'How long the first run takes')" >&2
+	@$(GO) mod download
 	$(GO) build -o $(BIN) ./cmd/kubegrant
 
 ## demo: build and scan the embedded demo cluster and audit log; prints the text report.
@@ -36,6 +40,7 @@ bootstrap-rbac:
 e2e: kas
 	KUBEGRANT_KAS_DIR=$(KAS_DIR) $(GO) test -count=1 -v -run 'TestE2E' ./cmd/kubegrant
 
+## test-short: the day-to-day run: every test without -race, slow ones skipped (-short); `make test` is the full run.
 test-short:
 	$(GO) test -short ./...
 
