@@ -160,7 +160,7 @@ func (e *Engine) Rules() []reports.Rule {
 type Result struct {
 	// Findings are the capability findings (one per rule, identity and
 	// scope), the binding-level and identity-level findings and the attack
-	// paths, sorted.
+	// paths, in a deterministic order (reports.Finalize sorts the report).
 	Findings []reports.Finding
 	// Identities summarises what each non-system identity can do and
 	// reach, most powerful first.
@@ -222,7 +222,6 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 		// than drop findings silently.
 		return nil, err
 	}
-	sortFindings(out)
 	return &Result{Findings: out, Identities: a.identities(out)}, nil
 }
 

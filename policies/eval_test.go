@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -95,11 +97,16 @@ type brief struct {
 	Rule, Severity, Subject, Scope, Location string
 }
 
+// briefs renders findings sorted: Eval's order is deterministic but
+// unspecified (reports.Finalize sorts the report).
 func briefs(fs []reports.Finding) []brief {
 	out := []brief{}
 	for _, f := range fs {
 		out = append(out, brief{f.RuleID, string(f.Severity), f.Subject.String(), f.Scope, f.Location.String()})
 	}
+	slices.SortStableFunc(out, func(a, b brief) int {
+		return strings.Compare(a.Rule+"\x00"+a.Subject+"\x00"+a.Scope, b.Rule+"\x00"+b.Subject+"\x00"+b.Scope)
+	})
 	return out
 }
 

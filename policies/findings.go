@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -345,32 +344,6 @@ func errorsJoin(errs []error) error {
 		msgs[i] = e.Error()
 	}
 	return fmt.Errorf("%s", strings.Join(msgs, "; "))
-}
-
-// sortFindings orders findings by rule ID, then subject, scope, binding
-// and message, comparing references field by field (no strings built per
-// comparison: hundreds of thousands of findings are sorted).
-func sortFindings(fs []reports.Finding) {
-	ref := func(a, b *scanner.Ref) int {
-		switch {
-		case a == nil && b == nil:
-			return 0
-		case a == nil:
-			return -1
-		case b == nil:
-			return 1
-		}
-		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
-	}
-	reports.SortStable(fs, func(a, b *reports.Finding) int {
-		return cmp.Or(
-			strings.Compare(a.RuleID, b.RuleID),
-			ref(a.Subject, b.Subject),
-			strings.Compare(a.Scope, b.Scope),
-			ref(a.Binding, b.Binding),
-			strings.Compare(a.Message, b.Message),
-		)
-	})
 }
 
 // unboundID is the rule of roles that nothing binds but that would give a
