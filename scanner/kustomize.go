@@ -41,6 +41,7 @@ func kustomizationRefs(file string) (local, absent []string, err error) {
 		return nil, nil, fmt.Errorf("parsing: %w", err)
 	}
 	dir := filepath.Dir(file)
+	//nolint:staticcheck // bases is deprecated but still read by kustomize, so still a reference
 	for _, e := range slices.Concat(k.Resources, k.Bases, k.Components) {
 		p := filepath.Join(dir, e)
 		if _, err := os.Stat(p); err == nil {

@@ -121,7 +121,7 @@ func LoadManifests(paths []string, opts LoadOptions) (*Inventory, error) {
 			return nil, err
 		}
 	}
-	l.dropKustomizeBases(inv)
+	l.dropKustomizeBases()
 
 	results := make([]*Inventory, len(l.inputs))
 	var stdinData []byte
@@ -280,7 +280,7 @@ func (l *lister) add(p string, inv *Inventory) error {
 // addRendered adds dir as a chart or a kustomization to render, and
 // reports whether it is one.
 func (l *lister) addRendered(dir string) bool {
-	kind := renderNone
+	var kind renderKind
 	switch {
 	case isChartDir(dir):
 		kind = renderHelm
@@ -304,7 +304,7 @@ func (l *lister) addRendered(dir string) bool {
 // kustomization refers to: they are rendered as part of it (an overlay's
 // base, a component), and rendering them alone would report their objects
 // twice, under the base's names and namespaces.
-func (l *lister) dropKustomizeBases(inv *Inventory) {
+func (l *lister) dropKustomizeBases() {
 	listed := map[string]bool{}
 	for _, in := range l.inputs {
 		if in.render == renderKustomize {

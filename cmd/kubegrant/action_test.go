@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,7 +61,8 @@ func TestActionEntrypoint(t *testing.T) {
 		cmd.Env = append(os.Environ(), append([]string{"KUBEGRANT=" + shim, "GITHUB_OUTPUT=" + outFile}, env...)...)
 		out, err := cmd.CombinedOutput()
 		r := run{stdout: string(out), dir: dir, outputs: map[string]string{}}
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			r.code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatal(err)

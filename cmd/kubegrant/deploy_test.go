@@ -48,7 +48,7 @@ func renderDeployChart(t *testing.T, set []string) (map[string]string, error) {
 		t.Fatal(err)
 	}
 	e := engine.Engine{Strict: true}
-	return e.Render(ch, rv)
+	return e.RenderWithContext(t.Context(), ch, rv)
 }
 
 // decodeAll decodes every document of the rendered templates strictly into
