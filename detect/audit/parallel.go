@@ -95,6 +95,8 @@ func (s *streamer) readLinesParallel(lr *lineReader) error {
 		fnErr = s.consume(c)
 		lr.lines = c.firstLine + c.lines - 1
 		putBuffer(c.buf)
+		items := c.items[:0]
+		itemSlices.Put(&items)
 		c.items = nil
 		if fnErr != nil {
 			close(stop)
@@ -218,6 +220,9 @@ func splitChunks(lr *lineReader, base int, emit func(*chunk) bool) error {
 	}
 }
 
+// itemSlices recycles the decoded items of consumed chunks.
+var itemSlices sync.Pool
+
 // buffers recycles chunk buffers: a large log would otherwise allocate
 // (and clear) its size again.
 var buffers sync.Pool
@@ -247,7 +252,11 @@ type decoder struct {
 func (w *decoder) decode(c *chunk) {
 	data := c.data
 	line := c.firstLine
-	c.items = make([]item, 0, c.lines)
+	if p, ok := itemSlices.Get().(*[]item); ok && cap(*p) >= c.lines {
+		c.items = (*p)[:0]
+	} else {
+		c.items = make([]item, 0, c.lines)
+	}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var text []byte
@@ -299,7 +308,7 @@ func (w *decoder) fast(text []byte, it *item) bool {
 // whether it is a plain audit event the sequential path would deliver as
 // is (strictLine), with a verb and a user.
 func fastDecode(text []byte, r *RawEvent) bool {
-	if !strictLine(text) || gojson.UnmarshalNoEscape(text, r) != nil {
+	if !strictLine(text) || gojson.Unmarshal(text, r) != nil {
 		return false
 	}
 	return r.Verb != "" && r.User.Username != ""
