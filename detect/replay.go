@@ -375,14 +375,18 @@ func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 	if e.Impersonated != nil && !impersonationDenied(e) && !slices.Contains(e.User.Groups, "system:masters") {
 		r.hitMatching(e, e.User.Name, e.User.Groups, impersonationChecks(e.Impersonated))
 	}
+	if res.usage != nil {
+		// Every check RBAC allowed, the implied bind and escalate
+		// checks and the impersonation checks included.
+		for _, c := range RBACChecks(e) {
+			res.usage.record(c.User, c.Groups, &c.Request)
+		}
+	}
 	user, groups := e.Actor()
 	if !authorizedByRBAC(e, groups) {
 		return
 	}
 	req := e.Attrs
-	if res.usage != nil {
-		res.usage.record(user, &req)
-	}
 	if reason, ok := r.crossCheck(e, &req, res); ok {
 		k := reasonKey{binding: reason.Binding, subject: reason.Subject}
 		for _, t := range r.byReason[k] {

@@ -20,11 +20,13 @@ import (
 // distinct (identity, namespace, group, resource, verb) tuples, not by the
 // log.
 type usage struct {
-	// subjects are the users and ServiceAccounts that are direct subjects
-	// of a binding: only their use is recorded.
+	// subjects are the subjects of the scanned bindings, by identity key:
+	// the username of a User or ServiceAccount, "group:"+name of a Group.
+	// Only their use is recorded; a Group's is what its members did.
 	subjects map[string]scanner.Ref
-	// used[user][namespace][group/resource or URL] = verbs
-	used map[string]map[string]map[usedKey]map[string]bool
+	// used[identity][namespace][group/resource or URL][verb] = the object
+	// names requested ("" for a request without a name).
+	used map[string]map[string]map[usedKey]map[string]map[string]bool
 }
 
 type usedKey struct {
@@ -32,12 +34,20 @@ type usedKey struct {
 }
 
 func newUsage(g *scanner.Graph) *usage {
-	u := &usage{subjects: map[string]scanner.Ref{}, used: map[string]map[string]map[usedKey]map[string]bool{}}
+	u := &usage{subjects: map[string]scanner.Ref{}, used: map[string]map[string]map[usedKey]map[string]map[string]bool{}}
 	for _, b := range g.Bindings {
 		for _, s := range b.Subjects {
 			switch s.Kind {
 			case scanner.KindUser:
-				u.subjects[s.Name] = s.Ref
+				if s.Name != anonymousUser {
+					u.subjects[s.Name] = s.Ref
+				}
+			case scanner.KindGroup:
+				// system: groups (system:authenticated…) hold everyone:
+				// a role for them would be everybody's activity.
+				if !strings.HasPrefix(s.Name, "system:") {
+					u.subjects["group:"+s.Name] = s.Ref
+				}
 			case scanner.KindServiceAccount:
 				if s.Namespace != "" {
 					u.subjects[scanner.ServiceAccountUsername(s.Namespace, s.Name)] = s.Ref
@@ -48,14 +58,31 @@ func newUsage(g *scanner.Graph) *usage {
 	return u
 }
 
-func (u *usage) record(user string, req *scanner.Request) {
-	if _, ok := u.subjects[user]; !ok {
+// anonymousUser is who an unauthenticated request is: no role is
+// proposed for it (a binding to it is the problem, not its least privilege).
+const anonymousUser = "system:anonymous"
+
+// record notes one request RBAC allowed: for the user when it is a subject
+// of a scanned binding, and for each of its groups that is.
+func (u *usage) record(user string, groups []string, req *scanner.Request) {
+	if user == anonymousUser {
 		return
 	}
-	byNS := u.used[user]
+	if _, ok := u.subjects[user]; ok {
+		u.add(user, req)
+	}
+	for _, g := range groups {
+		if _, ok := u.subjects["group:"+g]; ok {
+			u.add("group:"+g, req)
+		}
+	}
+}
+
+func (u *usage) add(id string, req *scanner.Request) {
+	byNS := u.used[id]
 	if byNS == nil {
-		byNS = map[string]map[usedKey]map[string]bool{}
-		u.used[user] = byNS
+		byNS = map[string]map[usedKey]map[string]map[string]bool{}
+		u.used[id] = byNS
 	}
 	key := usedKey{url: req.Path}
 	if req.ResourceRequest {
@@ -66,13 +93,16 @@ func (u *usage) record(user string, req *scanner.Request) {
 	}
 	byKey := byNS[req.Namespace]
 	if byKey == nil {
-		byKey = map[usedKey]map[string]bool{}
+		byKey = map[usedKey]map[string]map[string]bool{}
 		byNS[req.Namespace] = byKey
 	}
 	if byKey[key] == nil {
-		byKey[key] = map[string]bool{}
+		byKey[key] = map[string]map[string]bool{}
 	}
-	byKey[key][req.Verb] = true
+	if byKey[key][req.Verb] == nil {
+		byKey[key][req.Verb] = map[string]bool{}
+	}
+	byKey[key][req.Verb][req.Name] = true
 }
 
 // suggestedName names a generated role after the subject it is for.
@@ -80,8 +110,11 @@ func (u *usage) record(user string, req *scanner.Request) {
 // different namespaces must not share a role.
 func suggestedName(s scanner.Ref) string {
 	name := s.Name
-	if s.Kind == scanner.KindServiceAccount {
+	switch s.Kind {
+	case scanner.KindServiceAccount:
 		name = s.Namespace + "-" + s.Name
+	case scanner.KindGroup:
+		name = "group-" + s.Name
 	}
 	return "kubegrant-observed-" + strings.NewReplacer(":", "-", "@", "-at-").Replace(name)
 }
@@ -145,29 +178,52 @@ func typeMeta(kind string) metav1.TypeMeta {
 }
 
 // rulesOf groups used (group, resource) pairs by identical verb sets into
-// rules, as audit2rbac compacts its output.
-func rulesOf(used map[usedKey]map[string]bool) []rbacv1.PolicyRule {
-	type groupVerbs struct{ group, verbs string }
+// rules, as audit2rbac compacts its output. A verb whose every request
+// named its object gets resourceNames: a token minted for one
+// ServiceAccount does not become a grant to mint for all of them.
+func rulesOf(used map[usedKey]map[string]map[string]bool) []rbacv1.PolicyRule {
+	type groupVerbs struct{ group, verbs, names string }
 	resources := map[groupVerbs][]string{}
 	urls := map[string][]string{}
-	for k, vs := range used {
-		verbs := make([]string, 0, len(vs))
-		for v := range vs {
-			verbs = append(verbs, v)
-		}
-		sort.Strings(verbs)
-		joined := strings.Join(verbs, ",")
+	for k, byVerb := range used {
 		if k.resource == "" {
+			verbs := make([]string, 0, len(byVerb))
+			for v := range byVerb {
+				verbs = append(verbs, v)
+			}
+			sort.Strings(verbs)
+			joined := strings.Join(verbs, ",")
 			urls[joined] = append(urls[joined], k.url)
 			continue
 		}
-		gv := groupVerbs{k.group, joined}
-		resources[gv] = append(resources[gv], k.resource)
+		// Verbs that share the same names (or none) share a rule.
+		byNames := map[string][]string{}
+		for v, names := range byVerb {
+			key := ""
+			if !names[""] {
+				ns := make([]string, 0, len(names))
+				for n := range names {
+					ns = append(ns, n)
+				}
+				sort.Strings(ns)
+				key = strings.Join(ns, "\x00")
+			}
+			byNames[key] = append(byNames[key], v)
+		}
+		for names, verbs := range byNames {
+			sort.Strings(verbs)
+			gv := groupVerbs{k.group, strings.Join(verbs, ","), names}
+			resources[gv] = append(resources[gv], k.resource)
+		}
 	}
 	var rules []rbacv1.PolicyRule
 	for gv, res := range resources {
 		sort.Strings(res)
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{gv.group}, Resources: res, Verbs: strings.Split(gv.verbs, ",")})
+		r := rbacv1.PolicyRule{APIGroups: []string{gv.group}, Resources: res, Verbs: strings.Split(gv.verbs, ",")}
+		if gv.names != "" {
+			r.ResourceNames = strings.Split(gv.names, "\x00")
+		}
+		rules = append(rules, r)
 	}
 	for verbs, us := range urls {
 		sort.Strings(us)
@@ -182,6 +238,9 @@ func rulesOf(used map[usedKey]map[string]bool) []rbacv1.PolicyRule {
 			return c < 0
 		}
 		if c := slices.Compare(a.NonResourceURLs, b.NonResourceURLs); c != 0 {
+			return c < 0
+		}
+		if c := slices.Compare(a.ResourceNames, b.ResourceNames); c != 0 {
 			return c < 0
 		}
 		return slices.Compare(a.Verbs, b.Verbs) < 0
