@@ -16,6 +16,7 @@
 #   INPUT_OUTPUT     the report file (default: kubegrant.<format>)
 #   INPUT_ARGS       more flags for kubegrant scan, separated by spaces
 #   GITHUB_OUTPUT    where step outputs go (set by GitHub Actions)
+#   GITHUB_STEP_SUMMARY  a markdown report is also appended here (the job's summary page)
 set -euo pipefail
 
 : "${KUBEGRANT:?KUBEGRANT must name the kubegrant binary}"
@@ -51,6 +52,9 @@ if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
     echo "report=$output"
     echo "exit-code=$code"
   } >>"$GITHUB_OUTPUT"
+fi
+if [[ "$format" == markdown && -n "${GITHUB_STEP_SUMMARY:-}" && -f "$output" && ( "$code" == 0 || "$code" == 3 ) ]]; then
+  cat "$output" >>"$GITHUB_STEP_SUMMARY"
 fi
 case "$code" in
   0) echo "kubegrant action: no finding at or above '$fail_on'; report in $output" ;;

@@ -109,6 +109,13 @@ func TestActionEntrypoint(t *testing.T) {
 		t.Errorf("fail-on none: exit %d, outputs %v:\n%s", r.code, r.outputs, r.stdout)
 	}
 
+	// A markdown report also lands on the job's summary page.
+	summary := filepath.Join(dir, "step-summary.md")
+	r = runAction(t, dir, "INPUT_PATH="+manifests, "INPUT_FORMAT=markdown", "GITHUB_STEP_SUMMARY="+summary)
+	if data, err := os.ReadFile(summary); r.code != 0 || r.outputs["report"] != "kubegrant.md" || err != nil || !strings.Contains(string(data), "## kubegrant: ") {
+		t.Errorf("markdown: exit %d, outputs %v, summary %v %.100s:\n%s", r.code, r.outputs, err, data, r.stdout)
+	}
+
 	// A usage error fails the scan step itself.
 	r = runAction(t, dir, "INPUT_PATH="+manifests, "INPUT_FAIL_ON=severe")
 	if r.code != 2 || !strings.Contains(r.stdout, "--fail-on") {
