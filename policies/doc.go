@@ -51,9 +51,12 @@
 //	  "serviceAccounts": [{"namespace", "name", "annotations": {…}}], // cloud identity annotations only
 //	  "namespaces":      ["<name>", …],
 //	  "workloads":       [{"kind", "namespace", "name", "serviceAccountName"}],
-//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}}
+//	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}},
+//	  "platforms":       {"eks"|"gke"|"aks": "<why>"} // managed platforms the input shows
 //	}
 //
+// Platform-specific rules (KG015 aws-auth on EKS) test input.platforms
+// and stay silent elsewhere; when they run, Eval says so in a diagnostic.
 // Arrays are never null. Absence in the object lists proves nothing unless
 // the manifests hold objects of that kind at all: rules that report missing
 // objects check that first.

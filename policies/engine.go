@@ -162,6 +162,8 @@ type Result struct {
 	// scope), the binding-level and identity-level findings and the attack
 	// paths, in a deterministic order (reports.Finalize sorts the report).
 	Findings []reports.Finding
+	// Diagnostics say which platform-specific rules ran, and why.
+	Diagnostics []scanner.Diagnostic
 	// Identities summarises what each non-system identity can do and
 	// reach, most powerful first.
 	Identities []reports.Identity
@@ -222,7 +224,17 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 		// than drop findings silently.
 		return nil, err
 	}
-	return &Result{Findings: out, Identities: a.identities(out)}, nil
+	return &Result{Findings: out, Identities: a.identities(out), Diagnostics: platformNotes(in.platforms)}, nil
+}
+
+// platformNotes says which platform-specific rules ran (catalogue trap
+// 14): an EKS rule on a cluster that is not EKS would be noise, and its
+// silence must not read as a pass.
+func platformNotes(p map[string]string) []scanner.Diagnostic {
+	if why, ok := p["eks"]; ok {
+		return []scanner.Diagnostic{{Severity: scanner.DiagWarning, Message: "EKS detected (" + why + "): the EKS rules (KG015 aws-auth writes) ran"}}
+	}
+	return nil
 }
 
 // evalQuery runs one prepared query and returns its object of rule

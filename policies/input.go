@@ -49,6 +49,9 @@ type input struct {
 	probeGrants [][]int32
 	// workloads[w] is the object of input.workloads[w].
 	workloads []*scanner.Object
+	// platforms maps each managed platform the input shows (eks, gke,
+	// aks) to why kubegrant thinks so.
+	platforms map[string]string
 	// unbound lists the roles nothing grants, with the probes of their
 	// rules (a Role's in its namespace, a ClusterRole's cluster-wide).
 	unbound []unboundRole
@@ -75,7 +78,7 @@ var (
 // grants, and the objects. Arrays are never null.
 func buildInput(g *scanner.Graph) input {
 	t := &terms{strings: map[string]*ast.Term{}, refs: map[scanner.Ref]*ast.Term{}}
-	in := input{grantProbe: make([]int32, len(g.Grants))}
+	in := input{grantProbe: make([]int32, len(g.Grants)), platforms: detectPlatforms(g)}
 	var (
 		rules      []*ast.Term
 		ruleByID   = map[ruleID]int{}
@@ -210,8 +213,70 @@ func buildInput(g *scanner.Graph) input {
 		ast.Item(ast.StringTerm("namespaces"), ast.ArrayTerm(objs.namespaces...)),
 		ast.Item(ast.StringTerm("workloads"), ast.ArrayTerm(objs.workloads...)),
 		ast.Item(ast.StringTerm("workloadsBySA"), ast.NewTerm(objs.bySA)),
+		ast.Item(ast.StringTerm("platforms"), platformsTerm(in.platforms)),
 	)
 	return in
+}
+
+// platformsTerm renders the detected platforms as {"eks": "why", …}.
+func platformsTerm(p map[string]string) *ast.Term {
+	var items [][2]*ast.Term
+	for _, k := range []string{"eks", "gke", "aks"} {
+		if why, ok := p[k]; ok {
+			items = append(items, ast.Item(ast.StringTerm(k), ast.StringTerm(why)))
+		}
+	}
+	return ast.ObjectTerm(items...)
+}
+
+// platformSigns are the names and annotations that show a managed
+// platform in the input: platform-specific rules run only then (catalogue
+// trap 14).
+var platformSigns = []struct {
+	platform string
+	prefix   []string // role, binding or subject names
+	ann      string   // ServiceAccount annotation
+}{
+	{"eks", []string{"eks:", "eks-"}, "eks.amazonaws.com/role-arn"},
+	{"gke", []string{"gce:", "gke-", "system:gke-", "gke:"}, "iam.gke.io/gcp-service-account"},
+	{"aks", []string{"aks-", "aks:", "system:aks"}, "azure.workload.identity/client-id"},
+}
+
+// detectPlatforms says which managed platforms the input shows, and why.
+func detectPlatforms(g *scanner.Graph) map[string]string {
+	out := map[string]string{}
+	note := func(p, why string) {
+		if _, ok := out[p]; !ok {
+			out[p] = why
+		}
+	}
+	for _, sign := range platformSigns {
+		for _, r := range g.Roles {
+			for _, pre := range sign.prefix {
+				if strings.HasPrefix(r.Name, pre) {
+					note(sign.platform, describe(r.Ref)+" at "+r.Source.String())
+				}
+			}
+		}
+		for _, b := range g.Bindings {
+			for _, pre := range sign.prefix {
+				if strings.HasPrefix(b.Name, pre) {
+					note(sign.platform, describe(b.Ref)+" at "+b.Source.String())
+				}
+				for _, sub := range b.Subjects {
+					if strings.HasPrefix(sub.Name, pre) {
+						note(sign.platform, describe(sub.Ref)+" at "+sub.Source.String())
+					}
+				}
+			}
+		}
+		for _, x := range g.Objects {
+			if x.Kind == scanner.KindServiceAccount && x.Annotations[sign.ann] != "" {
+				note(sign.platform, "annotation "+sign.ann+" on "+describe(x.Ref)+" at "+x.Source.String())
+			}
+		}
+	}
+	return out
 }
 
 // unboundRoles lists the roles of the input that no binding refers to and

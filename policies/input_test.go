@@ -55,3 +55,34 @@ func TestBuildInputProbes(t *testing.T) {
 		t.Errorf("renderScope = %q", got)
 	}
 }
+
+// TestDetectPlatforms: platform-specific rules run only when the input
+// shows the platform, and the run says why (catalogue trap 14).
+func TestDetectPlatforms(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		graph *scanner.Graph
+		want  []string
+	}{
+		{"vanilla", &scanner.Graph{Roles: []*scanner.Role{{Ref: scanner.Ref{Kind: scanner.KindClusterRole, Name: "system:node"}}}}, nil},
+		{"eks role", &scanner.Graph{Roles: []*scanner.Role{{Ref: scanner.Ref{Kind: scanner.KindClusterRole, Name: "eks:addon-manager"}}}}, []string{"eks"}},
+		{"gke workload identity", &scanner.Graph{Objects: []*scanner.Object{{Ref: scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: "a", Name: "b"},
+			Annotations: map[string]string{"iam.gke.io/gcp-service-account": "x@p.iam.gserviceaccount.com"}}}}, []string{"gke"}},
+		{"aks binding subject", &scanner.Graph{Bindings: []*scanner.Binding{{Ref: scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: "x"},
+			Subjects: []scanner.Subject{{Ref: scanner.Ref{Kind: scanner.KindUser, Name: "aks-support"}}}}}}, []string{"aks"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := detectPlatforms(tc.graph)
+			var names []string
+			for k := range got {
+				names = append(names, k)
+			}
+			if len(names) != len(tc.want) || (len(names) == 1 && names[0] != tc.want[0]) {
+				t.Errorf("platforms %v, want %v", got, tc.want)
+			}
+			if n := platformNotes(got); (len(n) > 0) != (got["eks"] != "") {
+				t.Errorf("notes %v for %v", n, got)
+			}
+		})
+	}
+}

@@ -233,6 +233,7 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	}
 	findings := res.Findings
 	report.Identities = res.Identities
+	report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
 	if err := policies.MarkPlatformDefaults(findings); err != nil {
 		return nil, fmt.Errorf("loading platform defaults: %w", err)
 	}
