@@ -84,12 +84,32 @@ func reasonCategories(t *testing.T, log string) map[string]map[string]bool {
 			out[k] = map[string]bool{}
 		}
 		out[k][cat] = true
+		switch {
+		case cat != "":
+			// What the request was, to check the grant's own rule covers it.
+			out[k][cat+"|"+e.Verb+"||"+e.Resource()] = true
+		case e.Object.Resource != "" && slices.Contains([]string{"create", "update", "patch", "delete", "deletecollection"}, e.Verb):
+			out[k]["write|"+e.Verb+"|"+o.Group+"|"+e.Resource()] = true
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// ruleCovers is RBAC matching of a group, verb and resource[/sub].
+func ruleCovers(r truthRule, group, verb, resource string) bool {
+	if !slices.Contains(r.APIGroups, group) && !slices.Contains(r.APIGroups, "*") {
+		return false
+	}
+	if !slices.Contains(r.Verbs, verb) && !slices.Contains(r.Verbs, "*") {
+		return false
+	}
+	_, sub, hasSub := strings.Cut(resource, "/")
+	return slices.Contains(r.Resources, resource) || slices.Contains(r.Resources, "*") && !hasSub ||
+		hasSub && slices.Contains(r.Resources, "*/"+sub) || slices.Contains(r.Resources, "*") && hasSub
 }
 
 func reasonKey(parts ...string) string { return strings.Join(parts, "|") }
@@ -109,14 +129,33 @@ func exercisedByReason(g truthGrant, cat string, named map[string]map[string]boo
 	}
 	cats := named[reasonKey(g.Binding.Kind, g.Binding.Namespace, g.Binding.Name, g.Subject.Kind, g.Subject.Namespace, g.Subject.Name)]
 	if cat != "wildcard" {
-		return cats[cat]
+		// A request of the category whose reason names the binding, that
+		// this grant's rule covers (another rule of the binding may have
+		// allowed it).
+		return coveredRequest(g, cats, cat)
+	}
+	if coveredRequest(g, cats, "write") {
+		return true // a write the wildcard rule allowed
 	}
 	for _, c := range g.ExercisedCategories {
-		if c != "wildcard" && (slices.Contains(byIdentity, c) || cats[c]) {
+		if c != "wildcard" && (slices.Contains(byIdentity, c) || coveredRequest(g, cats, c)) {
 			return true
 		}
 	}
-	return len(cats) > 0
+	return false
+}
+
+// coveredRequest reports whether a request of category cat whose reason
+// named g's binding and subject is one g's own rule covers (another rule of
+// the binding may have allowed it).
+func coveredRequest(g truthGrant, cats map[string]bool, cat string) bool {
+	for req := range cats {
+		parts := strings.Split(req, "|")
+		if len(parts) == 4 && parts[0] == cat && ruleCovers(g.Rule, parts[2], parts[1], parts[3]) {
+			return true
+		}
+	}
+	return false
 }
 
 type reportFinding struct {
