@@ -71,6 +71,7 @@ func compile(ctx context.Context, modules map[string]*ast.Module, user map[strin
 	if err != nil {
 		return nil, fmt.Errorf("reading policy metadata: %w", err)
 	}
+	setSeverityRanges(modules, meta)
 	for pkg, m := range meta {
 		want := map[string]string{reports.KindIdentity: "identity_deny", reports.KindPath: "", kindModel: ""}[m.kind]
 		if _, ok := map[string]bool{reports.KindIdentity: true, reports.KindPath: true, kindModel: true}[m.kind]; !ok {
@@ -102,6 +103,60 @@ func compile(ctx context.Context, modules map[string]*ast.Module, user map[strin
 	}
 	slices.SortFunc(e.rules, func(a, b reports.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return e, nil
+}
+
+// setSeverityRanges gives each rule the range of severities its findings
+// can have: the metadata default, every "severity" its results set, and,
+// for a capability the escalation graph follows (yieldRules), up to what it
+// reaches (critical).
+func setSeverityRanges(modules map[string]*ast.Module, meta map[string]ruleMeta) {
+	seen := map[string]map[reports.Severity]bool{}
+	key := ast.StringTerm("severity")
+	for _, m := range modules {
+		pkg, err := packageName(m.Package.Path)
+		if err != nil {
+			continue
+		}
+		ast.WalkTerms(m, func(t *ast.Term) bool {
+			if o, ok := t.Value.(ast.Object); ok {
+				if v := o.Get(key); v != nil {
+					if str, ok := v.Value.(ast.String); ok {
+						if seen[pkg] == nil {
+							seen[pkg] = map[reports.Severity]bool{}
+						}
+						seen[pkg][reports.Severity(str)] = true
+					}
+				}
+			}
+			return false
+		})
+	}
+	for pkg, m := range meta {
+		sevs := seen[pkg]
+		if sevs == nil {
+			sevs = map[reports.Severity]bool{}
+		}
+		sevs[m.rule.Severity] = true
+		if yieldRules[m.rule.ID] {
+			sevs[reports.Critical] = true
+		}
+		lo, hi := m.rule.Severity, m.rule.Severity
+		for s := range sevs {
+			if s.Rank() == 0 {
+				continue
+			}
+			if s.Rank() < lo.Rank() {
+				lo = s
+			}
+			if s.Rank() > hi.Rank() {
+				hi = s
+			}
+		}
+		if lo != hi {
+			m.rule.SeverityRange = string(lo) + "–" + string(hi)
+			meta[pkg] = m
+		}
+	}
 }
 
 // newCompiler is the strict compiler both Load and the tests use, so that

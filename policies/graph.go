@@ -385,6 +385,14 @@ var workloadResources = [][2]string{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
+// yieldRules are the capability rules the graph follows (an edge carries
+// their id): their findings are raised to what the edge reaches.
+var yieldRules = map[string]bool{
+	clusterAdminID: true, "KG008": true, "KG009": true, "KG010": true, "KG011": true, "KG017": true,
+	"KG018": true, "KG019": true, "KG020": true, "KG021": true, "KG022": true, "KG024": true,
+	"KG027": true, "KG028": true, "KG032": true, "KG035": true, "KG037": true,
+}
+
 // edgeSpec is an edge a rule gives in a scope, whoever holds it.
 type edgeSpec struct {
 	rule, text string

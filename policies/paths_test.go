@@ -307,3 +307,21 @@ func TestMarkWalked(t *testing.T) {
 		})
 	}
 }
+
+// TestSeverityRanges: a rule whose findings can be raised by what they
+// reach, or lowered by restrictions, says so.
+func TestSeverityRanges(t *testing.T) {
+	byID := map[string]string{}
+	for _, r := range engine(t).Rules() {
+		byID[r.ID] = r.SeverityRange
+	}
+	for id, want := range map[string]string{
+		"KG011": "low–critical", // restricted to names, up to cluster-admin by reach
+		"KG017": "high–critical",
+		"KG015": "", // always critical
+	} {
+		if byID[id] != want {
+			t.Errorf("%s: range %q, want %q", id, byID[id], want)
+		}
+	}
+}

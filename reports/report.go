@@ -87,6 +87,10 @@ type Rule struct {
 	Catalogue   []string `json:"catalogue"`
 	References  []string `json:"references"`
 	HelpURI     string   `json:"helpUri,omitempty"`
+	// SeverityRange is "low–critical" when the rule's findings can have
+	// other severities than Severity (restricted forms, scope, or what the
+	// capability reaches), "" when they always have Severity.
+	SeverityRange string `json:"severityRange,omitempty"`
 	// ExercisedBy lists the requests that count as use of the risky part
 	// of a grant this rule flags, as RBAC rules: a request exercises a
 	// finding when the grant allows it and one of these rules matches it.

@@ -59,7 +59,7 @@ func writeRulesText(w io.Writer, rules []Rule) error {
 		fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tCATALOGUE")
 	}
 	for _, rl := range rules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", clean(rl.ID), clean(string(rl.Severity)), clean(rl.Title), clean(orDash(strings.Join(rl.Catalogue, ","))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", clean(rl.ID), clean(severityText(&rl)), clean(rl.Title), clean(orDash(strings.Join(rl.Catalogue, ","))))
 		if user {
 			src := rl.Source
 			if src == "" {
@@ -72,8 +72,17 @@ func writeRulesText(w io.Writer, rules []Rule) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n", plural(len(rules), "rule", "rules"))
+	_, err := fmt.Fprintf(w, "\n%s. SEVERITY is the default; in parentheses, the range a finding's severity can take:\nit follows the grant's scope and restrictions, and is raised to what the capability reaches (an attack path's target).\n", plural(len(rules), "rule", "rules"))
 	return err
+}
+
+// severityText is the rule's default severity, with its range when its
+// findings may differ.
+func severityText(rl *Rule) string {
+	if rl.SeverityRange == "" {
+		return string(rl.Severity)
+	}
+	return string(rl.Severity) + " (" + rl.SeverityRange + ")"
 }
 
 func writeRulesMarkdown(w io.Writer, rules []Rule) error {
@@ -92,6 +101,9 @@ func writeRulesMarkdown(w io.Writer, rules []Rule) error {
 	for _, rl := range rules {
 		fmt.Fprintf(bw, "\n<a id=\"%s\"></a>\n\n## %s: %s\n\n", ruleAnchor(rl.ID), rl.ID, rl.Title)
 		meta := []string{"**Severity:** " + string(rl.Severity)}
+		if rl.SeverityRange != "" {
+			meta[0] += " (" + rl.SeverityRange + ": set by the grant's scope and restrictions, and raised to what the capability reaches)"
+		}
 		if rl.Slug != "" {
 			meta = append(meta, "**Slug:** `"+rl.Slug+"`")
 		}
