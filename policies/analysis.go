@@ -59,8 +59,8 @@ func analyse(g *scanner.Graph, in *input, caps [][]capResult, byID map[string]ru
 // its own and its groups' capabilities, and of the targets it reaches.
 func (a *analysis) effectivePower(i int) reports.Severity {
 	p := a.power[i]
-	for _, name := range implicitGroups(a.gr.nodes[i].ref) {
-		if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok && a.power[j].Rank() > p.Rank() {
+	for _, j := range a.gr.groupNodes(i) {
+		if a.power[j].Rank() > p.Rank() {
 			p = a.power[j]
 		}
 	}
@@ -382,10 +382,8 @@ func (a *analysis) identities(findings []reports.Finding) []reports.Identity {
 		}
 		add(i)
 		own := len(caps)
-		for _, name := range implicitGroups(n.ref) {
-			if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
-				add(j)
-			}
+		for _, j := range a.gr.groupNodes(i) {
+			add(j)
 		}
 		reaches := a.rc.reaches(i)
 		if own == 0 && len(reaches) == 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -325,7 +326,7 @@ func (p parsed) severity() reports.Severity {
 // parse checks every result of a query, in rule package order.
 func (e *Engine) parse(byPkg map[string]any, errs *[]error) []parsed {
 	var all []parsed
-	for _, pkg := range sortedKeys(byPkg) {
+	for _, pkg := range slices.Sorted(maps.Keys(byPkg)) {
 		m, ok := e.meta[pkg]
 		if !ok {
 			*errs = append(*errs, fmt.Errorf("policy package %s has results but no metadata", pkg))
@@ -346,15 +347,6 @@ func (e *Engine) parse(byPkg map[string]any, errs *[]error) []parsed {
 		}
 	}
 	return all
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // result is one element of a rule's deny set.

@@ -144,11 +144,7 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 	for _, x := range a.g.Objects {
 		switch {
 		case workloadKinds[x.Kind]:
-			name := x.ServiceAccountName
-			if name == "" {
-				name = "default"
-			}
-			ref := scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: name}
+			ref := runsAs(x)
 			workloads[ref] = append(workloads[ref], x)
 		case x.Kind == scanner.KindServiceAccount:
 			for _, k := range cloudIdentityAnnotations {
@@ -211,10 +207,8 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 			}
 		}
 		addHeld(i)
-		for _, name := range implicitGroups(ref) {
-			if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
-				addHeld(j)
-			}
+		for _, j := range a.gr.groupNodes(i) {
+			addHeld(j)
 		}
 		var ws []*ast.Term
 		for _, w := range e.workloads {
@@ -257,13 +251,7 @@ func platformOnly(f *reports.Finding) bool {
 // holdsRule reports whether identity i holds a capability of rule id, by
 // its own grants or its groups'.
 func (a *analysis) holdsRule(i int, id string) bool {
-	nodes := []int{i}
-	for _, name := range implicitGroups(a.gr.nodes[i].ref) {
-		if j, ok := a.gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
-			nodes = append(nodes, j)
-		}
-	}
-	for _, j := range nodes {
+	for _, j := range append([]int{i}, a.gr.groupNodes(i)...) {
 		for _, h := range a.heldBy[j] {
 			if h.key.rule == id {
 				return true

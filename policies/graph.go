@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -178,6 +179,28 @@ func implicitGroups(ref scanner.Ref) []string {
 	return nil
 }
 
+// groupNodes lists the nodes of the implicit groups identity node i is in,
+// those that exist (hold something).
+func (gr *escalation) groupNodes(i int) []int {
+	var out []int
+	for _, name := range implicitGroups(gr.nodes[i].ref) {
+		if j, ok := gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// runsAs is the ServiceAccount a pod or workload runs as ("default" when
+// its pod spec names none).
+func runsAs(x *scanner.Object) scanner.Ref {
+	name := x.ServiceAccountName
+	if name == "" {
+		name = "default"
+	}
+	return scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: name}
+}
+
 // build adds every identity, hub and edge of the graph.
 func (gr *escalation) build() {
 	g := gr.g
@@ -195,10 +218,8 @@ func (gr *escalation) build() {
 		if gr.nodes[i].kind != nodeIdentity {
 			continue
 		}
-		for _, name := range implicitGroups(gr.nodes[i].ref) {
-			if j, ok := gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
-				gr.add(edge{from: i, to: j, grant: -1, text: "member of group " + name})
-			}
+		for _, j := range gr.groupNodes(i) {
+			gr.add(edge{from: i, to: j, grant: -1, text: "member of group " + gr.nodes[j].ref.Name})
 		}
 	}
 	// Hubs fan out to what they stand for.
@@ -224,11 +245,7 @@ func (gr *escalation) objects() {
 	for _, x := range gr.g.Objects {
 		switch {
 		case workloadKinds[x.Kind]:
-			name := x.ServiceAccountName
-			if name == "" {
-				name = "default"
-			}
-			ref := scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: x.Namespace, Name: name}
+			ref := runsAs(x)
 			sa := gr.identity(ref)
 			if mounted(x.AutomountToken, automount[ref]) {
 				gr.mounted[x.Namespace] = appendOnce(gr.mounted[x.Namespace], sa)
@@ -269,7 +286,7 @@ func (gr *escalation) fanOut() {
 		switch n.ref.Name {
 		case hubAnySA:
 			if ns == "" {
-				for _, k := range sortedKeysOf(gr.saByNS) {
+				for _, k := range slices.Sorted(maps.Keys(gr.saByNS)) {
 					to(gr.saByNS[k]...)
 				}
 			} else {
@@ -277,7 +294,7 @@ func (gr *escalation) fanOut() {
 			}
 		case hubMountedSA:
 			if ns == "" {
-				for _, k := range sortedKeysOf(gr.mounted) {
+				for _, k := range slices.Sorted(maps.Keys(gr.mounted)) {
 					to(gr.mounted[k]...)
 				}
 			} else {
@@ -285,7 +302,7 @@ func (gr *escalation) fanOut() {
 			}
 		case hubLegacySA:
 			if ns == "" {
-				for _, k := range sortedKeysOf(gr.legacy) {
+				for _, k := range slices.Sorted(maps.Keys(gr.legacy)) {
 					to(gr.legacy[k]...)
 				}
 			} else {
@@ -667,10 +684,8 @@ func (b factBits) apply(f *facts, scope string, gi int32) {
 func (gr *escalation) merged(i int, all map[int]*facts) *facts {
 	out := &facts{}
 	srcs := []*facts{all[i]}
-	for _, name := range implicitGroups(gr.nodes[i].ref) {
-		if j, ok := gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok {
-			srcs = append(srcs, all[j])
-		}
+	for _, j := range gr.groupNodes(i) {
+		srcs = append(srcs, all[j])
 	}
 	for _, f := range srcs {
 		if f == nil {
@@ -721,7 +736,7 @@ func (gr *escalation) compound(all map[int]*facts) {
 		}
 		// A RoleBinding may refer to a ClusterRole: bind on clusterroles
 		// plus creating RoleBindings in a namespace is admin of it.
-		for _, ns := range sortedKeys32(f.writeRB) {
+		for _, ns := range slices.Sorted(maps.Keys(f.writeRB)) {
 			b, ok := f.bindNS[ns]
 			if !ok {
 				b, ok = f.bindNS[""]
@@ -731,13 +746,13 @@ func (gr *escalation) compound(all map[int]*facts) {
 			}
 		}
 		if _, ok := f.writeRB[""]; ok {
-			for _, ns := range sortedKeys32(f.bindNS) {
+			for _, ns := range slices.Sorted(maps.Keys(f.bindNS)) {
 				if ns != "" {
 					add("KG028", f.bindNS[ns], "can bind any ClusterRole and create RoleBindings "+where(ns), gr.hub(hubNSAdmin, ns))
 				}
 			}
 		}
-		for _, ns := range sortedKeys32(f.escalateR) {
+		for _, ns := range slices.Sorted(maps.Keys(f.escalateR)) {
 			if _, ok := f.writeR[ns]; ok {
 				add("KG027", f.escalateR[ns], "can escalate and update Roles "+where(ns), gr.hub(hubNSAdmin, ns))
 			}
@@ -748,27 +763,9 @@ func (gr *escalation) compound(all map[int]*facts) {
 	}
 }
 
-func sortedKeysOf(m map[string][]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func sortedKeys32(m map[string]int32) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 func (gr *escalation) inGroupWithFacts(i int, all map[int]*facts) bool {
-	for _, name := range implicitGroups(gr.nodes[i].ref) {
-		if j, ok := gr.index[scanner.Ref{Kind: scanner.KindGroup, Name: name}]; ok && all[j] != nil {
+	for _, j := range gr.groupNodes(i) {
+		if all[j] != nil {
 			return true
 		}
 	}

@@ -105,20 +105,10 @@ func buildInput(g *scanner.Graph) input {
 		ruleByID[id] = ri
 		return ri
 	}
-	// Grants of one binding come together: remember the binding's probes
-	// as they are met.
-	bindingOf := make(map[bindingID]int, len(g.Bindings))
-	for i, b := range g.Bindings {
-		bindingOf[bindingID{b.Ref, b.Source}] = i
-	}
-	bindingProbes := make([][]*ast.Term, len(g.Bindings))
-	// probeBinding[p] is 1 + the binding that last listed probe p: a
-	// binding's grants come together, so this dedupes its probes.
+	// probeOf returns the probe of a rule in a scope, adding it when new.
 	var probeBinding []int32
-	lastBinding, lastIdx := bindingID{}, -1
-	for i := range g.Grants {
-		gr := &g.Grants[i]
-		k := probeKey{rule: ruleOf(&gr.Rule), scope: scopeClass(gr.Scope)}
+	probeOf := func(r *rbacv1.PolicyRule, scope string) int32 {
+		k := probeKey{rule: ruleOf(r), scope: scopeClass(scope)}
 		p, ok := probeIndex[k]
 		if !ok {
 			p = int32(len(in.probes))
@@ -132,6 +122,21 @@ func buildInput(g *scanner.Graph) input {
 			))
 			ruleProbes[k.rule] = append(ruleProbes[k.rule], ast.InternedTerm(int(p)))
 		}
+		return p
+	}
+	// Grants of one binding come together: remember the binding's probes
+	// as they are met.
+	bindingOf := make(map[bindingID]int, len(g.Bindings))
+	for i, b := range g.Bindings {
+		bindingOf[bindingID{b.Ref, b.Source}] = i
+	}
+	bindingProbes := make([][]*ast.Term, len(g.Bindings))
+	// probeBinding[p] is 1 + the binding that last listed probe p: a
+	// binding's grants come together, so this dedupes its probes.
+	lastBinding, lastIdx := bindingID{}, -1
+	for i := range g.Grants {
+		gr := &g.Grants[i]
+		p := probeOf(&gr.Rule, gr.Scope)
 		in.grantProbe[i] = p
 		in.probeGrants[p] = append(in.probeGrants[p], int32(i))
 		id := bindingID{gr.Binding, gr.BindingSource}
@@ -158,20 +163,7 @@ func buildInput(g *scanner.Graph) input {
 			scope = role.Namespace
 		}
 		for ri := range role.Rules {
-			k := probeKey{rule: ruleOf(&role.Rules[ri].PolicyRule), scope: scopeClass(scope)}
-			p, ok := probeIndex[k]
-			if !ok {
-				p = int32(len(in.probes))
-				probeIndex[k] = p
-				in.probes = append(in.probes, k)
-				in.probeGrants = append(in.probeGrants, nil)
-				probes = append(probes, ast.ObjectTerm(
-					ast.Item(keyScope, t.str(k.scope)),
-					ast.Item(keyRule, rules[k.rule]),
-				))
-				ruleProbes[k.rule] = append(ruleProbes[k.rule], ast.InternedTerm(int(p)))
-			}
-			u.probes = append(u.probes, p)
+			u.probes = append(u.probes, probeOf(&role.Rules[ri].PolicyRule, scope))
 			u.rules = append(u.rules, ri)
 		}
 		if len(u.probes) > 0 {
@@ -337,10 +329,7 @@ func buildObjects(g *scanner.Graph, t *terms) objectTerms {
 		case x.Kind == "Namespace":
 			o.namespaces = append(o.namespaces, t.str(x.Name))
 		case workloadKinds[x.Kind]:
-			sa := x.ServiceAccountName
-			if sa == "" {
-				sa = "default"
-			}
+			sa := runsAs(x).Name
 			w := len(o.workloads)
 			o.workloads = append(o.workloads, ast.ObjectTerm(
 				ast.Item(keyKind, t.str(x.Kind)),
