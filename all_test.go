@@ -1,5 +1,6 @@
 // Repository hygiene checks, run by `go test ./...` (as golang/vuln's
-// all_test.go does): formatting, a tidy go.mod, generated docs up to date.
+// all_test.go does): formatting, a tidy go.mod, generated docs up to date,
+// test-only packages kept out of the binary.
 package kubegrant_test
 
 import (
@@ -48,5 +49,19 @@ func TestRulesDocUpToDate(t *testing.T) {
 	got := goTool(t, "run", "./cmd/kubegrant", "rules", "--format", "markdown")
 	if got != string(want) {
 		t.Error("docs/rules.md is out of date: run make generate")
+	}
+}
+
+// TestTestOnlyPackagesNotLinked: the SARIF checker (and the schema
+// compiler setup it carries) is for tests only; the shipped binary must
+// not link it.
+func TestTestOnlyPackagesNotLinked(t *testing.T) {
+	deps := strings.Fields(goTool(t, "list", "-deps", "./cmd/kubegrant"))
+	for _, pkg := range []string{"github.com/kubegrant/kubegrant/internal/sarifcheck"} {
+		for _, d := range deps {
+			if d == pkg {
+				t.Errorf("the kubegrant binary links %s, a test-only package", pkg)
+			}
+		}
 	}
 }

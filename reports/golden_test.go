@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubegrant/kubegrant/internal/sarifcheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -59,8 +61,8 @@ func TestGolden(t *testing.T) {
 				got := render(t, format.format, Options{}, tc.report())
 				checkGolden(t, tc.name+"."+format.ext, got)
 				if format.format == "sarif" {
-					if err := ValidateSARIF(got); err != nil {
-						t.Errorf("ValidateSARIF: %v", err)
+					if err := sarifcheck.Validate(got); err != nil {
+						t.Errorf("sarifcheck.Validate: %v", err)
 					}
 				}
 				if !bytes.HasSuffix(got, []byte("\n")) {

@@ -1,8 +1,8 @@
 package reports
 
-// SARIF output, written for GitHub code scanning (see
-// /work/shared/corpora/sarif/GITHUB_UPLOAD_CONSTRAINTS.md) and checked
-// against both the OASIS and GitHub's copy of the 2.1.0 schema.
+// SARIF output, written for GitHub code scanning and checked, in tests
+// (internal/sarifcheck), against both the OASIS and GitHub's copy of the
+// 2.1.0 schema and GitHub's upload limits.
 //
 //   - One run; tool.driver is kubegrant with version, semanticVersion (when
 //     the version is semver) and informationUri.
@@ -48,6 +48,7 @@ import (
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
+	"github.com/kubegrant/kubegrant/internal/sarifspec"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -56,16 +57,16 @@ const (
 	// InformationURI is the tool's home page, written as driver.informationUri.
 	InformationURI = "https://github.com/kubegrant/kubegrant"
 	// FingerprintKey is the partialFingerprints key holding Fingerprint.
-	FingerprintKey = "kubegrant/v1"
+	FingerprintKey = sarifspec.FingerprintKey
 	// SRCROOT is the uriBaseId of manifest paths: the repository checkout.
 	SRCROOT = "%SRCROOT%"
 
 	// MaxSARIFResults is GitHub's hard limit of results per run.
-	MaxSARIFResults = 25000
+	MaxSARIFResults = sarifspec.MaxResults
 	// MaxSARIFLocations is GitHub's hard limit of locations per result.
-	MaxSARIFLocations = 1000
+	MaxSARIFLocations = sarifspec.MaxLocations
 	// MaxSARIFTags is GitHub's hard limit of tags per rule.
-	MaxSARIFTags = 20
+	MaxSARIFTags = sarifspec.MaxTags
 
 	clusterURIPrefix = "kubegrant-cluster/"
 	auditURIPrefix   = "kubegrant-audit/"

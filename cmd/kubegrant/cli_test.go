@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/internal/sarifcheck"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -127,7 +128,7 @@ func TestDemoGolden(t *testing.T) {
 				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
 			}
 			if format == "sarif" {
-				if err := reports.ValidateSARIF([]byte(r.stdout)); err != nil {
+				if err := sarifcheck.Validate([]byte(r.stdout)); err != nil {
 					t.Errorf("demo SARIF is not valid: %v", err)
 				}
 			}
@@ -157,7 +158,7 @@ func TestCorporaSARIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reports.ValidateSARIF(data); err != nil {
+	if err := sarifcheck.Validate(data); err != nil {
 		t.Fatalf("SARIF of the corpora is not valid: %v", err)
 	}
 	var doc struct {

@@ -39,6 +39,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/kubegrant/kubegrant/internal/kastest"
+	"github.com/kubegrant/kubegrant/internal/sarifcheck"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -123,7 +124,7 @@ func TestE2ECluster(t *testing.T) {
 			t.Fatalf("exit code %d, want 0; stderr:\n%s", r.code, r.stderr)
 		}
 		data := readFile(t, out)
-		if err := reports.ValidateSARIF(data); err != nil {
+		if err := sarifcheck.Validate(data); err != nil {
 			t.Errorf("SARIF does not validate: %v", err)
 		}
 		noSecrets(t, "SARIF report", data, secrets)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/internal/sarifcheck"
 	"github.com/kubegrant/kubegrant/reports"
 )
 
@@ -45,7 +46,7 @@ func jsonSuppressions(t *testing.T, r result) []string {
 // carries one suppression whose justification starts with kind.
 func checkSARIFSuppressions(t *testing.T, r result, kind string) {
 	t.Helper()
-	if err := reports.ValidateSARIF([]byte(r.stdout)); err != nil {
+	if err := sarifcheck.Validate([]byte(r.stdout)); err != nil {
 		t.Fatalf("SARIF is not valid: %v", err)
 	}
 	var doc struct {

@@ -1,4 +1,9 @@
-package reports
+// Package sarifcheck checks SARIF documents the way GitHub code scanning
+// and the SARIF 2.1.0 schemas do. It is for tests only: no package of the
+// kubegrant binary may import it (a test in the module root checks that
+// with go list), so neither the checker nor the schema compiler setup is
+// linked into the shipped binary.
+package sarifcheck
 
 import (
 	"bytes"
@@ -12,6 +17,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/kubegrant/kubegrant/internal/sarifspec"
 )
 
 // Names of the vendored SARIF schemas in the repository's
@@ -21,14 +28,14 @@ const (
 	OASISSARIFSchema  = "oasis-sarif-schema-2.1.0.json"
 )
 
-// SchemaDirEnv overrides where ValidateSARIF looks for the schemas.
+// SchemaDirEnv overrides where Validate looks for the schemas.
 const SchemaDirEnv = "KUBEGRANT_SARIF_SCHEMA_DIR"
 
-// ValidateSARIF is a test helper for every package that writes SARIF. It
+// Validate is a test helper for every package that writes SARIF. It
 // checks a document against both vendored SARIF 2.1.0 schemas (GitHub's
 // copy, JSON Schema 2020-12, and the normative OASIS one, draft-04; format
 // assertions on), then against what GitHub's upload and server enforce
-// (CheckGitHubSARIF), then kubegrant's own conventions: every result
+// (CheckGitHub), then kubegrant's own conventions: every result
 // carries partialFingerprints["kubegrant/v1"] and none sets
 // primaryLocationLineHash, which GitHub computes.
 //
@@ -36,18 +43,18 @@ const SchemaDirEnv = "KUBEGRANT_SARIF_SCHEMA_DIR"
 // by walking up from the working directory (which is the package directory
 // under `go test`), or from $KUBEGRANT_SARIF_SCHEMA_DIR. They are not
 // embedded: 225 KB of schema has no place in the kubegrant binary.
-func ValidateSARIF(data []byte) error {
-	if err := validateSARIFSchemas(data); err != nil {
+func Validate(data []byte) error {
+	if err := ValidateSchemas(data); err != nil {
 		return err
 	}
-	if err := CheckGitHubSARIF(data); err != nil {
+	if err := CheckGitHub(data); err != nil {
 		return err
 	}
 	return checkKubegrantSARIF(data)
 }
 
-// SARIFSchemaDir returns the directory holding the vendored SARIF schemas.
-func SARIFSchemaDir() (string, error) {
+// SchemaDir returns the directory holding the vendored SARIF schemas.
+func SchemaDir() (string, error) {
 	if d := os.Getenv(SchemaDirEnv); d != "" {
 		return d, nil
 	}
@@ -80,7 +87,7 @@ var (
 
 // sarifSchemas compiles the two schemas once per directory.
 func sarifSchemas() (*compiledSchemas, error) {
-	dir, err := SARIFSchemaDir()
+	dir, err := SchemaDir()
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +160,8 @@ func dropMisplacedRegionAnyOf(doc any) error {
 	return nil
 }
 
-func validateSARIFSchemas(data []byte) error {
+// ValidateSchemas checks data against both vendored schemas only.
+func ValidateSchemas(data []byte) error {
 	cs, err := sarifSchemas()
 	if err != nil {
 		return err
@@ -172,21 +180,14 @@ func validateSARIFSchemas(data []byte) error {
 	return errors.Join(errs...)
 }
 
-// GitHub's limits (GITHUB_UPLOAD_CONSTRAINTS.md §2).
-const (
-	maxRuns       = 20
-	maxRules      = 25000
-	maxExtensions = 100
-)
-
-// CheckGitHubSARIF checks what GitHub's upload-sarif action and code
+// CheckGitHub checks what GitHub's upload-sarif action and code
 // scanning server reject beyond the schema: a missing runs or results
 // array, more runs, results, rules, extensions, locations or tags than
 // allowed, a non-numeric or out-of-range security-severity, a ruleIndex
 // that does not point at its ruleId, a result with no physical artifact
 // location, an absolute URI with a scheme other than file, a startLine
 // below 1. It needs no schema files.
-func CheckGitHubSARIF(data []byte) error {
+func CheckGitHub(data []byte) error {
 	var doc map[string]any
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("invalid SARIF: JSON syntax error: %w", err)
@@ -198,8 +199,8 @@ func CheckGitHubSARIF(data []byte) error {
 	if !ok {
 		return errors.New("invalid SARIF: missing 'runs' array")
 	}
-	if len(runs) > maxRuns {
-		bad("%d runs, GitHub allows %d", len(runs), maxRuns)
+	if len(runs) > sarifspec.MaxRuns {
+		bad("%d runs, GitHub allows %d", len(runs), sarifspec.MaxRuns)
 	}
 	for ri, rv := range runs {
 		run, _ := rv.(map[string]any)
@@ -208,17 +209,17 @@ func CheckGitHubSARIF(data []byte) error {
 		if !ok {
 			bad("%s: missing 'results' array", at)
 		}
-		if len(results) > MaxSARIFResults {
-			bad("%s: %d results, GitHub allows %d", at, len(results), MaxSARIFResults)
+		if len(results) > sarifspec.MaxResults {
+			bad("%s: %d results, GitHub allows %d", at, len(results), sarifspec.MaxResults)
 		}
 		tool, _ := run["tool"].(map[string]any)
 		driver, _ := tool["driver"].(map[string]any)
 		rules, _ := driver["rules"].([]any)
-		if len(rules) > maxRules {
-			bad("%s: %d rules, GitHub allows %d", at, len(rules), maxRules)
+		if len(rules) > sarifspec.MaxRules {
+			bad("%s: %d rules, GitHub allows %d", at, len(rules), sarifspec.MaxRules)
 		}
-		if ext, _ := tool["extensions"].([]any); len(ext) > maxExtensions {
-			bad("%s: %d tool extensions, GitHub allows %d", at, len(ext), maxExtensions)
+		if ext, _ := tool["extensions"].([]any); len(ext) > sarifspec.MaxExtensions {
+			bad("%s: %d tool extensions, GitHub allows %d", at, len(ext), sarifspec.MaxExtensions)
 		}
 		ruleIDs := make([]string, len(rules))
 		for i, rv := range rules {
@@ -235,8 +236,8 @@ func CheckGitHubSARIF(data []byte) error {
 					bad("%s: security-severity %s is outside 0.0–10.0", rat, s)
 				}
 			}
-			if tags, _ := props["tags"].([]any); len(tags) > MaxSARIFTags {
-				bad("%s: %d tags, GitHub allows %d", rat, len(tags), MaxSARIFTags)
+			if tags, _ := props["tags"].([]any); len(tags) > sarifspec.MaxTags {
+				bad("%s: %d tags, GitHub allows %d", rat, len(tags), sarifspec.MaxTags)
 			}
 		}
 		for i, rv := range results {
@@ -252,11 +253,11 @@ func CheckGitHubSARIF(data []byte) error {
 				}
 			}
 			locs, _ := res["locations"].([]any)
-			if len(locs) > MaxSARIFLocations {
-				bad("%s: %d locations, GitHub allows %d", rat, len(locs), MaxSARIFLocations)
+			if len(locs) > sarifspec.MaxLocations {
+				bad("%s: %d locations, GitHub allows %d", rat, len(locs), sarifspec.MaxLocations)
 			}
-			if rel, _ := res["relatedLocations"].([]any); len(rel) > MaxSARIFLocations {
-				bad("%s: %d related locations, GitHub allows %d", rat, len(rel), MaxSARIFLocations)
+			if rel, _ := res["relatedLocations"].([]any); len(rel) > sarifspec.MaxLocations {
+				bad("%s: %d related locations, GitHub allows %d", rat, len(rel), sarifspec.MaxLocations)
 			}
 			if len(locs) == 0 {
 				bad("%s: no location; GitHub needs a physical location", rat)
@@ -321,8 +322,8 @@ func checkKubegrantSARIF(data []byte) error {
 	var errs []error
 	for ri, run := range doc.Runs {
 		for i, res := range run.Results {
-			if fp, _ := res.PartialFingerprints[FingerprintKey].(string); fp == "" {
-				errs = append(errs, fmt.Errorf("runs[%d].results[%d] (%s): no partialFingerprints[%q]", ri, i, res.RuleID, FingerprintKey))
+			if fp, _ := res.PartialFingerprints[sarifspec.FingerprintKey].(string); fp == "" {
+				errs = append(errs, fmt.Errorf("runs[%d].results[%d] (%s): no partialFingerprints[%q]", ri, i, res.RuleID, sarifspec.FingerprintKey))
 			}
 			if _, ok := res.PartialFingerprints["primaryLocationLineHash"]; ok {
 				errs = append(errs, fmt.Errorf("runs[%d].results[%d] (%s): primaryLocationLineHash is GitHub's to compute", ri, i, res.RuleID))
