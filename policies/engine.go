@@ -9,6 +9,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -19,21 +20,17 @@ import (
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
-// The two queries over every rule package (lib/findings.rego): the
-// capability, binding and hygiene rules, then the identity rules.
-const (
-	entrypoint         = "data.kubegrant.findings"
-	identityEntrypoint = "data.kubegrant.identity_findings"
-)
-
-// Engine holds the compiled catalogue and the one prepared query over all
-// rules. It is immutable after Load and safe for concurrent use.
+// Engine holds the compiled catalogue and one prepared query per rule
+// package: the capability, binding and hygiene rules' deny set over the
+// capability input, the identity rules' identity_deny set over the identity
+// input. It is immutable after Load and safe for concurrent use.
 type Engine struct {
-	rules         []reports.Rule
-	meta          map[string]ruleMeta // by package name
-	byID          map[string]ruleMeta
-	query         rego.PreparedEvalQuery
-	identityQuery rego.PreparedEvalQuery
+	rules []reports.Rule
+	meta  map[string]ruleMeta // by package name
+	byID  map[string]ruleMeta
+	// queries and identityQueries are the prepared queries by package
+	// name; Eval runs them on every core (evalAll).
+	queries, identityQueries map[string]rego.PreparedEvalQuery
 }
 
 var (
@@ -43,7 +40,7 @@ var (
 )
 
 // Load compiles the embedded catalogue once per process (strict, Rego v1)
-// and prepares the single query. Later calls return the same Engine.
+// and prepares its queries. Later calls return the same Engine.
 func Load(ctx context.Context) (*Engine, error) {
 	loadOnce.Do(func() {
 		loaded, errLoading = load(ctx, catalogue, false)
@@ -73,31 +70,28 @@ func compile(ctx context.Context, modules map[string]*ast.Module, user map[strin
 		return nil, fmt.Errorf("reading policy metadata: %w", err)
 	}
 	setSeverityRanges(modules, meta)
+	e := &Engine{
+		meta: meta, byID: map[string]ruleMeta{},
+		queries: map[string]rego.PreparedEvalQuery{}, identityQueries: map[string]rego.PreparedEvalQuery{},
+	}
 	for pkg, m := range meta {
-		want := map[string]string{reports.KindIdentity: "identity_deny", reports.KindPath: "", kindModel: ""}[m.kind]
-		if _, ok := map[string]bool{reports.KindIdentity: true, reports.KindPath: true, kindModel: true}[m.kind]; !ok {
-			want = "deny"
+		want, queries := "deny", e.queries
+		switch m.kind {
+		case reports.KindIdentity:
+			want, queries = "identity_deny", e.identityQueries
+		case reports.KindPath, kindModel:
+			continue // metadata only: Go finds these
 		}
-		if want != "" && len(c.GetRulesExact(ast.MustParseRef("data.kubegrant.rules."+pkg+"."+want))) == 0 {
+		ref := "data.kubegrant.rules." + pkg + "." + want
+		if len(c.GetRulesExact(ast.MustParseRef(ref))) == 0 {
 			return nil, fmt.Errorf("policy %s (%s) has no %s rule", m.rule.ID, pkg, want)
 		}
-	}
-	prepare := func(q string) (rego.PreparedEvalQuery, error) {
-		pq, err := rego.New(rego.Compiler(c), rego.Query(q), rego.Strict(true)).PrepareForEval(ctx)
+		pq, err := rego.New(rego.Compiler(c), rego.Query(ref), rego.Strict(true)).PrepareForEval(ctx)
 		if err != nil {
-			return pq, fmt.Errorf("preparing policy query: %w", err)
+			return nil, fmt.Errorf("preparing the query of policy %s: %w", m.rule.ID, err)
 		}
-		return pq, nil
+		queries[pkg] = pq
 	}
-	pq, err := prepare(entrypoint)
-	if err != nil {
-		return nil, err
-	}
-	iq, err := prepare(identityEntrypoint)
-	if err != nil {
-		return nil, err
-	}
-	e := &Engine{meta: meta, query: pq, identityQuery: iq, byID: map[string]ruleMeta{}}
 	for _, m := range meta {
 		e.rules = append(e.rules, m.rule)
 		e.byID[m.rule.ID] = m
@@ -230,7 +224,7 @@ type Result struct {
 // escalation graph and its paths, then evaluates the identity rules.
 func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 	in := buildInput(g)
-	byPkg, err := e.evalQuery(ctx, e.query, in.doc)
+	byPkg, err := evalAll(ctx, e.queries, in.doc)
 	if err != nil {
 		return nil, err
 	}
@@ -293,19 +287,41 @@ func platformNotes(p map[string]string) []scanner.Diagnostic {
 	return nil
 }
 
-// evalQuery runs one prepared query and returns its object of rule
-// package name → result set.
-func (e *Engine) evalQuery(ctx context.Context, q rego.PreparedEvalQuery, doc ast.Value) (map[string]any, error) {
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(doc))
-	if err != nil {
-		return nil, fmt.Errorf("evaluating policies: %w", err)
+// evalAll runs every query over doc, on as many goroutines as the process
+// may use cores (the queries share nothing but the read-only input), and
+// returns each package's result set by package name.
+func evalAll(ctx context.Context, queries map[string]rego.PreparedEvalQuery, doc ast.Value) (map[string]any, error) {
+	pkgs := slices.Sorted(maps.Keys(queries))
+	results := make([]any, len(pkgs))
+	errs := make([]error, len(pkgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
+		wg.Go(func() {
+			for i := range next {
+				rs, err := queries[pkgs[i]].Eval(ctx, rego.EvalParsedInput(doc))
+				switch {
+				case err != nil:
+					errs[i] = fmt.Errorf("evaluating policy package %s: %w", pkgs[i], err)
+				case len(rs) == 1 && len(rs[0].Expressions) == 1:
+					results[i] = rs[0].Expressions[0].Value
+				default:
+					results[i] = []any{} // undefined: no results
+				}
+			}
+		})
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return map[string]any{}, nil
+	for i := range pkgs {
+		next <- i
 	}
-	byPkg, ok := rs[0].Expressions[0].Value.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("evaluating policies: result is %T, want an object", rs[0].Expressions[0].Value)
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	byPkg := make(map[string]any, len(pkgs))
+	for i, pkg := range pkgs {
+		byPkg[pkg] = results[i]
 	}
 	return byPkg, nil
 }

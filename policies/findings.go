@@ -281,7 +281,7 @@ func (e *Engine) identityFindings(ctx context.Context, a *analysis, findings []r
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	byPkg, err := e.evalQuery(ctx, e.identityQuery, doc)
+	byPkg, err := evalAll(ctx, e.identityQueries, doc)
 	if err != nil {
 		return nil, err
 	}

@@ -189,6 +189,7 @@ func buildInput(g *scanner.Graph) input {
 			ast.Item(keyGrants, ast.ArrayTerm(bindingProbes[i]...)),
 		)
 	}
+	index := bindingIndex(g, t)
 	roles := make([]*ast.Term, len(g.Roles))
 	for i, r := range g.Roles {
 		roles[i] = t.ref(r.Ref)
@@ -198,6 +199,7 @@ func buildInput(g *scanner.Graph) input {
 	in.doc = ast.NewObject(
 		ast.Item(ast.StringTerm("grants"), ast.ArrayTerm(probes...)),
 		ast.Item(ast.StringTerm("bindings"), ast.ArrayTerm(bindings...)),
+		ast.Item(ast.StringTerm("index"), index),
 		ast.Item(ast.StringTerm("rules"), ast.ArrayTerm(rules...)),
 		ast.Item(ast.StringTerm("ruleGrants"), ast.ArrayTerm(rg...)),
 		ast.Item(ast.StringTerm("roles"), ast.ArrayTerm(roles...)),
@@ -208,6 +210,54 @@ func buildInput(g *scanner.Graph) input {
 		ast.Item(ast.StringTerm("platforms"), platformsTerm(in.platforms)),
 	)
 	return in
+}
+
+// bindingIndex renders input.index: where each subject and each role a
+// binding refers to occurs, so that binding rules look up the few bindings
+// that name system:authenticated or cluster-admin instead of walking every
+// binding.
+//
+//	{"subjects": {kind: {namespace: {name: [[b, j], …]}}}, // input.bindings[b].subjects[j]
+//	 "roleRefs": {kind: {namespace: {name: [b, …]}}}}      // a Role's namespace is its binding's
+//
+// lib/rbac.rego builds the same index from input.bindings when an input
+// has none (rule tests, hand-written inputs).
+func bindingIndex(g *scanner.Graph, t *terms) *ast.Term {
+	type entries = map[scanner.Ref][]*ast.Term
+	subjects, roleRefs := entries{}, entries{}
+	var subjectOrder, roleOrder []scanner.Ref
+	for b, bd := range g.Bindings {
+		for j, s := range bd.Subjects {
+			if _, ok := subjects[s.Ref]; !ok {
+				subjectOrder = append(subjectOrder, s.Ref)
+			}
+			subjects[s.Ref] = append(subjects[s.Ref], ast.ArrayTerm(ast.InternedTerm(b), ast.InternedTerm(j)))
+		}
+		r := roleRef(bd)
+		if _, ok := roleRefs[r]; !ok {
+			roleOrder = append(roleOrder, r)
+		}
+		roleRefs[r] = append(roleRefs[r], ast.InternedTerm(b))
+	}
+	nest := func(order []scanner.Ref, lists entries) *ast.Term {
+		root := ast.NewObject()
+		level := func(o ast.Object, k string) ast.Object {
+			if v := o.Get(t.str(k)); v != nil {
+				return v.Value.(ast.Object)
+			}
+			n := ast.NewObject()
+			o.Insert(t.str(k), ast.NewTerm(n))
+			return n
+		}
+		for _, r := range order {
+			level(level(root, r.Kind), r.Namespace).Insert(t.str(r.Name), ast.ArrayTerm(lists[r]...))
+		}
+		return ast.NewTerm(root)
+	}
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("subjects"), nest(subjectOrder, subjects)),
+		ast.Item(ast.StringTerm("roleRefs"), nest(roleOrder, roleRefs)),
+	)
 }
 
 // platformsTerm renders the detected platforms as {"eks": "why", …}.

@@ -1,8 +1,12 @@
 package policies
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -86,3 +90,56 @@ func TestDetectPlatforms(t *testing.T) {
 		})
 	}
 }
+
+// TestBindingIndex: input.index, built in Go, equals the index
+// lib/rbac.rego builds from input.bindings when an input has none, so the
+// rule tests (which give no index) judge what the engine judges.
+func TestBindingIndex(t *testing.T) {
+	b := newGraph()
+	cr := b.role(scanner.KindClusterRole, "", "cr", rule(core, l("secrets"), l("get")))
+	local := b.role(scanner.KindRole, "ns-1", "local", rule(core, l("pods"), l("get")))
+	b.bind("ns-1", "to-role", local, sa("ns-1", "a"), group("system:authenticated"), group("system:serviceaccounts:ns-9"))
+	b.bind("ns-1", "to-cr", cr, sa("ns-1", "a"), sa("ns-2", "b"), user("alice"))
+	b.bind("ns-2", "to-cr", cr, user("alice"), group("system:authenticated"))
+	b.bind("", "crb", cr, sa("ns-2", "b"), user("system:anonymous"))
+	b.bind("", "dangling", scanner.Ref{Kind: scanner.KindClusterRole, Name: "missing"}, user("system:anonymous"))
+	b.bind("ns-3", "dangling-role", scanner.Ref{Kind: scanner.KindRole, Name: "gone"}, group("system:masters"))
+	g := &b.g
+	doc := buildInput(g).doc.(ast.Object)
+	without := ast.NewObject()
+	doc.Foreach(func(k, v *ast.Term) {
+		if k.Value.Compare(ast.String("index")) != 0 {
+			without.Insert(k, v)
+		}
+	})
+	modules, err := parseFS(catalogue, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCompiler()
+	if c.Compile(modules); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	eval := func(q string, in ast.Value) ast.Value {
+		t.Helper()
+		rs, err := rego.New(rego.Compiler(c), rego.Query(q), rego.ParsedInput(in)).Eval(context.Background())
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v %v", q, rs, err)
+		}
+		v, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, q := range []string{"data.kubegrant.lib.rbac.subject_index", "data.kubegrant.lib.rbac.role_ref_index"} {
+		got, want := eval(q, doc), eval(q, without)
+		if got.Compare(want) != 0 {
+			t.Errorf("%s from Go:\n%v\nbuilt in Rego:\n%v", q, got, want)
+		}
+		if got.(ast.Object).Len() < 2 {
+			t.Errorf("%s: too small to test anything: %v", q, got)
+		}
+	}
+}
+func group(name string) scanner.Ref { return scanner.Ref{Kind: scanner.KindGroup, Name: name} }

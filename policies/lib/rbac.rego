@@ -224,3 +224,71 @@ discovery_role(ref) if {
 	ref.kind == "ClusterRole"
 	ref.name in discovery_roles
 }
+
+# subject_index says where each subject occurs in input.bindings:
+# subject_index[kind][namespace][name] lists [b, j] for
+# input.bindings[b].subjects[j] (namespace "" for users and groups). Binding
+# rules look up the subjects they judge instead of walking every binding.
+# The Go side provides it as input.index.subjects; an input without it
+# (rule tests, hand-written inputs) gets the same index built here.
+subject_index := input.index.subjects
+
+subject_index := built if {
+	not input.index.subjects
+	built := {kind: {ns: {name: [[b, j] |
+		some b, binding in input.bindings
+		some j, s in binding.subjects
+		s.kind == kind
+		object.get(s, "namespace", "") == ns
+		s.name == name
+	] |
+		some binding in input.bindings
+		some s in binding.subjects
+		s.kind == kind
+		object.get(s, "namespace", "") == ns
+		name := s.name
+	} |
+		some binding in input.bindings
+		some s in binding.subjects
+		s.kind == kind
+		ns := object.get(s, "namespace", "")
+	} |
+		some binding in input.bindings
+		some s in binding.subjects
+		kind := s.kind
+	}
+}
+
+# role_ref_index[kind][namespace][name] lists the bindings b whose roleRef
+# is that role (a Role's namespace is its binding's). Like subject_index,
+# it is input.index.roleRefs or built from input.bindings.
+role_ref_index := input.index.roleRefs
+
+role_ref_index := built if {
+	not input.index.roleRefs
+	built := {kind: {ns: {name: [b |
+		some b, binding in input.bindings
+		binding.roleRef.kind == kind
+		object.get(binding.roleRef, "namespace", "") == ns
+		binding.roleRef.name == name
+	] |
+		some binding in input.bindings
+		binding.roleRef.kind == kind
+		object.get(binding.roleRef, "namespace", "") == ns
+		name := binding.roleRef.name
+	} |
+		some binding in input.bindings
+		ns := object.get(binding.roleRef, "namespace", "")
+		binding.roleRef.kind == kind
+	} |
+		some binding in input.bindings
+		kind := binding.roleRef.kind
+	}
+}
+
+# subjects_named lists [b, j] for each subject of kind and name in
+# namespace ns across input.bindings.
+subjects_named(kind, ns, name) := object.get(subject_index, [kind, ns, name], [])
+
+# bindings_to lists the bindings b whose roleRef is the role kind/ns/name.
+bindings_to(kind, ns, name) := object.get(role_ref_index, [kind, ns, name], [])

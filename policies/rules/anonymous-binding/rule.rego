@@ -25,16 +25,19 @@ package kubegrant.rules.anonymous_binding
 
 import rego.v1
 
+import data.kubegrant.lib.rbac
+
 anonymous := {"system:anonymous", "system:unauthenticated"}
 
 allowed_roles := {"system:public-info-viewer", "kubeadm:bootstrap-signer-clusterinfo"}
 
 deny contains f if {
-	some b, binding in input.bindings
+	some kind in ["User", "Group"]
+	some name in anonymous
+	some [b, j] in rbac.subjects_named(kind, "", name)
+	binding := input.bindings[b]
 	not binding.roleRef.name in allowed_roles
-	some j, s in binding.subjects
-	s.kind in {"User", "Group"}
-	s.name in anonymous
+	s := binding.subjects[j]
 	f := {
 		"binding": b,
 		"subject": j,

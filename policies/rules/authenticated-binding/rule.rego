@@ -32,11 +32,9 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some b, binding in input.bindings
+	some [b, j] in rbac.subjects_named("Group", "", "system:authenticated")
+	binding := input.bindings[b]
 	not rbac.discovery_role(binding.roleRef)
-	some j, s in binding.subjects
-	s.kind == "Group"
-	s.name == "system:authenticated"
 	f := finding(b, j, binding, rbac.power(binding))
 }
 

@@ -34,9 +34,9 @@ import data.kubegrant.lib.rbac
 builtin := {"cluster-admin", "admin", "edit"}
 
 deny contains f if {
-	some b, binding in input.bindings
-	binding.roleRef.kind == "ClusterRole"
-	binding.roleRef.name in builtin
+	some name in builtin
+	some b in rbac.bindings_to("ClusterRole", "", name)
+	binding := input.bindings[b]
 	some j, s in binding.subjects
 	not masters(s)
 	f := {

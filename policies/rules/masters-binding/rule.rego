@@ -26,12 +26,11 @@ package kubegrant.rules.masters_binding
 
 import rego.v1
 
+import data.kubegrant.lib.rbac
+
 deny contains f if {
-	some b, binding in input.bindings
-	some j, s in binding.subjects
-	s.kind == "Group"
-	s.name == "system:masters"
-	f := finding(b, j, binding)
+	some [b, j] in rbac.subjects_named("Group", "", "system:masters")
+	f := finding(b, j, input.bindings[b])
 }
 
 finding(b, j, binding) := {

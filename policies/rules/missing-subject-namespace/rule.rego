@@ -34,11 +34,10 @@ namespaces := {n | some n in input.namespaces}
 
 deny contains f if {
 	count(namespaces) > 0
-	some b, binding in input.bindings
-	some j, s in binding.subjects
+	some [b, j] in subjects_of_missing_namespaces
+	binding := input.bindings[b]
+	s := binding.subjects[j]
 	ns := subject_namespace(s)
-	not ns in namespaces
-	not ns in builtin_namespaces
 	f := {
 		"binding": b,
 		"subject": j,
@@ -47,6 +46,27 @@ deny contains f if {
 			binding.kind, binding.name, binding.roleRef.kind, binding.roleRef.name, s.kind, s.name, ns,
 		]),
 	}
+}
+
+# subjects_of_missing_namespaces lists [b, j] for each ServiceAccount
+# subject, and each system:serviceaccounts:<ns> group, whose namespace is
+# neither in the input nor built in.
+subjects_of_missing_namespaces contains ref if {
+	some ns, names in object.get(rbac.subject_index, "ServiceAccount", {})
+	missing(ns)
+	some refs in names
+	some ref in refs
+}
+
+subjects_of_missing_namespaces contains ref if {
+	some name, refs in object.get(rbac.subject_index, ["Group", ""], {})
+	missing(subject_namespace({"kind": "Group", "name": name}))
+	some ref in refs
+}
+
+missing(ns) if {
+	not ns in namespaces
+	not ns in builtin_namespaces
 }
 
 subject_namespace(s) := s.namespace if s.kind == "ServiceAccount"

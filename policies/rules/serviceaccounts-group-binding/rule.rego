@@ -33,11 +33,11 @@ import rego.v1
 import data.kubegrant.lib.rbac
 
 deny contains f if {
-	some b, binding in input.bindings
+	some name, refs in object.get(rbac.subject_index, ["Group", ""], {})
+	who := audience(name)
+	some [b, j] in refs
+	binding := input.bindings[b]
 	not rbac.discovery_role(binding.roleRef)
-	some j, s in binding.subjects
-	s.kind == "Group"
-	who := audience(s.name)
 	power := rbac.power(binding)
 	f := {
 		"binding": b,

@@ -50,12 +50,13 @@ full_cluster_roles if "ClusterRole//cluster-admin" in role_keys
 # A missing ServiceAccount subject.
 deny contains f if {
 	count(sa_keys) > 0
-	some b, binding in input.bindings
-	some j, s in binding.subjects
-	s.kind == "ServiceAccount"
-	s.name != "default"
-	s.namespace in sa_namespaces
-	not rbac.subject_key(s) in sa_keys
+	some ns in sa_namespaces
+	some name, refs in object.get(rbac.subject_index, ["ServiceAccount", ns], {})
+	name != "default"
+	not sprintf("ServiceAccount/%s/%s", [ns, name]) in sa_keys
+	some [b, j] in refs
+	binding := input.bindings[b]
+	s := binding.subjects[j]
 	f := {
 		"binding": b,
 		"subject": j,
@@ -71,9 +72,14 @@ sa_severity(binding) := "low" if rbac.power(binding) in {"read", "narrow"} else 
 # A missing roleRef.
 deny contains f if {
 	count(role_keys) > 0
-	some b, binding in input.bindings
-	judged(binding.roleRef)
-	not rbac.subject_key(binding.roleRef) in role_keys
+	some kind, namespaces in rbac.role_ref_index
+	some ns, names in namespaces
+	some name, bs in names
+	ref := {"kind": kind, "namespace": ns, "name": name}
+	judged(ref)
+	not rbac.subject_key(ref) in role_keys
+	some b in bs
+	binding := input.bindings[b]
 	f := {
 		"binding": b,
 		"severity": "low",
