@@ -8,8 +8,8 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
