@@ -47,6 +47,10 @@
 //	    "subjects": [{"kind", "name", "namespace"}],
 //	    "grants":   [p, …]               // the probes of its grants
 //	  }],
+//	  "index": {                          // where bindings name each subject and role
+//	    "subjects": {"<kind>": {"<namespace>": {"<name>": [[b, j], …]}}}, // input.bindings[b].subjects[j]; namespace "" for users and groups
+//	    "roleRefs": {"<kind>": {"<namespace>": {"<name>": [b, …]}}}       // a Role's namespace is its binding's
+//	  },
 //	  "roles":           [{"kind", "name", "namespace"}],
 //	  "serviceAccounts": [{"namespace", "name", "annotations": {…}}], // cloud identity annotations only
 //	  "namespaces":      ["<name>", …],
@@ -54,6 +58,12 @@
 //	  "workloadsBySA":   {"<ns>": {"<name>": [w, …]}},
 //	  "platforms":       {"eks"|"gke"|"aks": "<why>"} // managed platforms the input shows
 //	}
+//
+// Binding rules look up the subjects and roles they judge in input.index
+// (lib/rbac.rego: subjects_named, bindings_to) instead of walking every
+// binding; lib/rbac.rego builds the same index from input.bindings when an
+// input has none (rule tests). Each rule package is one prepared query, and
+// Eval runs them on every core.
 //
 // Platform-specific rules (KG015 aws-auth on EKS) test input.platforms
 // and stay silent elsewhere; when they run, Eval says so in a diagnostic.
