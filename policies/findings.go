@@ -241,7 +241,7 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 // capability finding.
 func platformOnly(f *reports.Finding) bool {
 	for _, g := range f.Grants {
-		if !IsPlatformDefault(g.Binding, g.Role, g.Subject.Ref) {
+		if !scanner.IsBuiltinGrant(g.Binding, g.Role, g.Subject.Ref) {
 			return false
 		}
 	}

@@ -133,12 +133,27 @@ type Actor struct {
 	UserAgent string   `json:"userAgent,omitempty"`
 }
 
-// Suppression says why a finding does not count for --fail-on.
+// Suppression says why a finding does not count for --fail-on. Package
+// reports/suppress sets it (its Mark is the only setter) and decides which
+// kind wins when several apply.
 type Suppression struct {
-	Kind          string `json:"kind"` // platform-default|config|inline|baseline
+	Kind          string `json:"kind"` // inline|config|platform-default|baseline
 	Justification string `json:"justification,omitempty"`
 	Expires       string `json:"expires,omitempty"`
 }
+
+// Kinds of suppression: the values of Suppression.Kind.
+const (
+	SuppressInline          = "inline"           // a kubegrant.io/ignore annotation in the scanned source
+	SuppressConfig          = "config"           // an exception of the config file
+	SuppressPlatformDefault = "platform-default" // only Kubernetes' bootstrap bindings give the finding
+	SuppressBaseline        = "baseline"         // the finding is in the --baseline report
+)
+
+// InSource reports whether the suppression is written in the scanned
+// source itself (SARIF suppressions[].kind "inSource") rather than outside
+// it ("external").
+func (s *Suppression) InSource() bool { return s.Kind == SuppressInline }
 
 // RelatedLocation is a secondary location of a finding (the binding and the
 // subject entry of a grant), shown by SARIF viewers next to the main one.

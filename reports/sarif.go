@@ -408,7 +408,7 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 		// An inline annotation sits in the scanned source; every other
 		// suppression (config, platform default, baseline) lives outside it.
 		kind := "external"
-		if f.Suppression.Kind == "inline" {
+		if f.Suppression.InSource() {
 			kind = "inSource"
 		}
 		sup := sarif.NewSuppression(kind)

@@ -93,3 +93,33 @@ func parseBuiltin() *Inventory {
 	}
 	return inv
 }
+
+// builtinGrant is one grant of the bootstrap policy: a subject of one of
+// its bindings, to that binding's role.
+type builtinGrant struct {
+	binding, role, subject Ref
+}
+
+var builtinGrants = sync.OnceValue(func() map[builtinGrant]bool {
+	m := map[builtinGrant]bool{}
+	for _, b := range BuiltinBindings() {
+		role := Ref{Kind: b.RoleRef.Kind, Name: b.RoleRef.Name}
+		if role.Kind == KindRole {
+			role.Namespace = b.Namespace
+		}
+		for _, s := range b.Subjects {
+			m[builtinGrant{b.Ref, role, s.Ref}] = true
+		}
+	}
+	return m
+})
+
+// IsBuiltinGrant reports whether subject holds role through binding as
+// Kubernetes' bootstrap policy creates it: binding, role and subject must
+// all be the policy's, so a subject added to a bootstrap binding, or a
+// bootstrap binding's name bound to another role, is not. role is the Ref
+// a Grant carries: a Role's includes the binding's namespace, a
+// ClusterRole's has none.
+func IsBuiltinGrant(binding, role, subject Ref) bool {
+	return builtinGrants()[builtinGrant{binding, role, subject}]
+}

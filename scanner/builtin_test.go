@@ -330,3 +330,38 @@ func TestBuiltinBindingsResolve(t *testing.T) {
 		t.Error("no binding for legacy-service-account-token-cleaner")
 	}
 }
+
+// TestIsBuiltinGrant: every subject of every binding of the embedded
+// bootstrap policy is a built-in grant, and nothing else is.
+func TestIsBuiltinGrant(t *testing.T) {
+	n := 0
+	for _, b := range BuiltinBindings() {
+		role := Ref{Kind: b.RoleRef.Kind, Name: b.RoleRef.Name}
+		if role.Kind == KindRole {
+			role.Namespace = b.Namespace
+		}
+		for _, s := range b.Subjects {
+			n++
+			if !IsBuiltinGrant(b.Ref, role, s.Ref) {
+				t.Errorf("%s -> %s for %s is not a built-in grant", b.Ref, role, s.Ref)
+			}
+		}
+	}
+	if got := len(builtinGrants()); got != n || n < 60 {
+		t.Errorf("%d built-in grants, want the %d subjects of the bootstrap bindings (≥60)", got, n)
+	}
+	kcm := Ref{Kind: KindClusterRoleBinding, Name: "system:kube-controller-manager"}
+	kcmRole := Ref{Kind: KindClusterRole, Name: "system:kube-controller-manager"}
+	for _, tc := range []struct {
+		binding, role, subject Ref
+		want                   bool
+	}{
+		{kcm, kcmRole, Ref{Kind: KindUser, Name: "system:kube-controller-manager"}, true},
+		{kcm, kcmRole, Ref{Kind: KindUser, Name: "mallory"}, false},
+		{kcm, Ref{Kind: KindClusterRole, Name: "cluster-admin"}, Ref{Kind: KindUser, Name: "system:kube-controller-manager"}, false},
+	} {
+		if got := IsBuiltinGrant(tc.binding, tc.role, tc.subject); got != tc.want {
+			t.Errorf("IsBuiltinGrant(%s, %s, %s) = %v, want %v", tc.binding, tc.role, tc.subject, got, tc.want)
+		}
+	}
+}

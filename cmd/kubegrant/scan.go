@@ -18,6 +18,7 @@ import (
 	"github.com/kubegrant/kubegrant/detect/runtime"
 	"github.com/kubegrant/kubegrant/policies"
 	"github.com/kubegrant/kubegrant/reports"
+	"github.com/kubegrant/kubegrant/reports/suppress"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -150,9 +151,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	var base *baseline
+	var base *suppress.Baseline
 	if cfg.baseline != "" {
-		if base, err = readBaseline(cfg.baseline); err != nil {
+		if base, err = suppress.ReadBaseline(cfg.baseline); err != nil {
 			return err
 		}
 	}
@@ -187,15 +188,15 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 
-	diags, err := applySuppressions(ctx, report.Findings, graph, exceptions, cfg.policies, time.Now())
+	err = suppress.Apply(report, suppress.Sources{
+		Graph:      graph,
+		Catalogue:  func() ([]reports.Rule, error) { return catalogue(ctx, cfg.policies) },
+		Exceptions: exceptions,
+		Baseline:   base,
+		Now:        time.Now(),
+	})
 	if err != nil {
 		return err
-	}
-	report.Diagnostics = append(report.Diagnostics, diags...)
-	report.Finalize()
-	if base != nil {
-		base.apply(report.Findings)
-		report.Finalize() // recount: baseline findings are now suppressed
 	}
 	printDiagnostics(io, report.Diagnostics)
 
@@ -234,9 +235,6 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	findings := res.Findings
 	report.Identities = res.Identities
 	report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
-	if err := policies.MarkPlatformDefaults(findings); err != nil {
-		return nil, fmt.Errorf("loading platform defaults: %w", err)
-	}
 	report.Rules = append(report.Rules, engine.Rules()...)
 	report.Findings = append(report.Findings, findings...)
 	report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/kubegrant/kubegrant/policies"
 	"github.com/kubegrant/kubegrant/reports"
-	"github.com/kubegrant/kubegrant/scanner"
+	"github.com/kubegrant/kubegrant/reports/suppress"
 )
 
 // defaultConfig is the config file read from the working directory when
@@ -31,13 +30,13 @@ func configPath(cfg *scanConfig) string {
 // loadExceptions reads the config file's exceptions and checks their rule
 // IDs against the catalogue. A mistake in the file is a usage error (exit
 // 2) with its file and line; a file that cannot be read is a runtime error.
-func loadExceptions(ctx context.Context, cfg *scanConfig) ([]reports.Exception, error) {
+func loadExceptions(ctx context.Context, cfg *scanConfig) ([]suppress.Exception, error) {
 	path := configPath(cfg)
 	if path == "" {
 		return nil, nil
 	}
-	exceptions, err := reports.LoadExceptions(path)
-	var ce *reports.ConfigError
+	exceptions, err := suppress.LoadExceptions(path)
+	var ce *suppress.ConfigError
 	switch {
 	case errors.As(err, &ce):
 		return nil, usageErrorf("config %v", err)
@@ -51,7 +50,7 @@ func loadExceptions(ctx context.Context, cfg *scanConfig) ([]reports.Exception, 
 	if err != nil {
 		return nil, err
 	}
-	if err := reports.CheckExceptionRules(exceptions, rules); err != nil {
+	if err := suppress.CheckExceptionRules(exceptions, rules); err != nil {
 		return nil, usageErrorf("config %v", err)
 	}
 	return exceptions, nil
@@ -79,35 +78,4 @@ func loadEngine(ctx context.Context, dirs []string) (*policies.Engine, error) {
 		return nil, fmt.Errorf("loading policies: %w", err)
 	}
 	return engine, nil
-}
-
-// applySuppressions marks the findings suppressed by inline annotations
-// and config exceptions, as of now, and returns the warnings they raise.
-// Platform defaults are already marked; the precedence (inline, config,
-// platform-default, baseline) is kept by reports.Finding.Suppress, so the
-// order of the calls does not matter.
-func applySuppressions(ctx context.Context, findings []reports.Finding, graph *scanner.Graph, exceptions []reports.Exception, policyDirs []string, now time.Time) ([]scanner.Diagnostic, error) {
-	var diags []scanner.Diagnostic
-	if graph != nil && hasInlineIgnores(graph) {
-		rules, err := catalogue(ctx, policyDirs)
-		if err != nil {
-			return nil, err
-		}
-		diags = append(diags, reports.ApplyInline(findings, graph, rules, now)...)
-	}
-	return append(diags, reports.ApplyExceptions(findings, exceptions, now)...), nil
-}
-
-func hasInlineIgnores(g *scanner.Graph) bool {
-	for _, r := range g.Roles {
-		if _, ok := r.Annotations[reports.AnnotationIgnore]; ok {
-			return true
-		}
-	}
-	for _, b := range g.Bindings {
-		if _, ok := b.Annotations[reports.AnnotationIgnore]; ok {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package policies
+package suppress
 
 import (
 	"strings"
@@ -51,12 +51,13 @@ func TestMarkPlatformDefaults(t *testing.T) {
 		{"user binding", reports.Finding{Binding: ref("ClusterRoleBinding", "admins", ""),
 			Role: ref("ClusterRole", "cluster-admin", ""), Subject: ref("Group", "admins", "")}, false},
 		{"detection without binding", reports.Finding{Kind: reports.KindDetection}, false},
+		// A detection reports a request, not a grant: the platform's
+		// binding that allowed it does not suppress it.
+		{"detection allowed by a default", reports.Finding{Kind: reports.KindDetection, Binding: kcm, Role: kcmRole, Subject: kcmUser}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := []reports.Finding{tc.finding}
-			if err := MarkPlatformDefaults(fs); err != nil {
-				t.Fatal(err)
-			}
+			MarkPlatformDefaults(fs)
 			s := fs[0].Suppression
 			if got := s != nil && s.Kind == reports.SuppressPlatformDefault; got != tc.want {
 				t.Errorf("suppressed = %v, want %v (%+v)", got, tc.want, s)
@@ -69,31 +70,8 @@ func TestMarkPlatformDefaults(t *testing.T) {
 
 	// An existing suppression is kept.
 	fs := []reports.Finding{{Binding: kcm, Role: kcmRole, Subject: kcmUser, Suppression: &reports.Suppression{Kind: reports.SuppressInline}}}
-	if err := MarkPlatformDefaults(fs); err != nil {
-		t.Fatal(err)
-	}
+	MarkPlatformDefaults(fs)
 	if fs[0].Suppression.Kind != reports.SuppressInline {
 		t.Errorf("suppression %+v replaced", fs[0].Suppression)
-	}
-}
-
-// TestPlatformDefaultsAreTheBootstrapPolicy: every subject of every binding
-// of the embedded bootstrap policy is a default, and nothing else is.
-func TestPlatformDefaultsAreTheBootstrapPolicy(t *testing.T) {
-	n := 0
-	for _, b := range scanner.BuiltinBindings() {
-		role := scanner.Ref{Kind: b.RoleRef.Kind, Name: b.RoleRef.Name}
-		if role.Kind == scanner.KindRole {
-			role.Namespace = b.Namespace
-		}
-		for _, s := range b.Subjects {
-			n++
-			if !IsPlatformDefault(b.Ref, role, s.Ref) {
-				t.Errorf("%s -> %s for %s is not a platform default", b.Ref, role, s.Ref)
-			}
-		}
-	}
-	if got := len(platformDefaults()); got != n || n < 60 {
-		t.Errorf("%d platform defaults, want the %d subjects of the bootstrap bindings (≥60)", got, n)
 	}
 }

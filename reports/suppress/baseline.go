@@ -1,4 +1,4 @@
-package main
+package suppress
 
 import (
 	"encoding/json"
@@ -8,15 +8,15 @@ import (
 	"github.com/kubegrant/kubegrant/reports"
 )
 
-// baseline is the set of finding fingerprints of a previous report.
-type baseline struct {
+// Baseline is the set of finding fingerprints of a previous report.
+type Baseline struct {
 	path  string
 	known map[string]bool
 }
 
-// readBaseline reads the fingerprints of a previous JSON or SARIF report.
-// It runs before the scan, so that a wrong path fails at once.
-func readBaseline(path string) (*baseline, error) {
+// ReadBaseline reads the fingerprints of a previous JSON or SARIF report.
+// The CLI reads it before the scan, so that a wrong path fails at once.
+func ReadBaseline(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading baseline: %w", err)
@@ -47,18 +47,18 @@ func readBaseline(path string) (*baseline, error) {
 		}
 	}
 	delete(known, "")
-	return &baseline{path: path, known: known}, nil
+	return &Baseline{path: path, known: known}, nil
 }
 
-// apply marks findings whose fingerprint appears in the baseline as
+// Apply marks findings whose fingerprint appears in the baseline as
 // suppressed by it, so that only new findings count for --fail-on. The
-// report must be finalized: fingerprints are set and tell duplicate
+// findings must be finalized: fingerprints are set and tell duplicate
 // findings apart.
-func (b *baseline) apply(findings []reports.Finding) {
+func (b *Baseline) Apply(findings []reports.Finding) {
 	for i := range findings {
 		f := &findings[i]
-		if f.Suppression == nil && b.known[f.Fingerprint] {
-			f.Suppression = &reports.Suppression{Kind: "baseline", Justification: "present in baseline " + b.path}
+		if b.known[f.Fingerprint] {
+			Mark(f, reports.Suppression{Kind: reports.SuppressBaseline, Justification: "present in baseline " + b.path})
 		}
 	}
 }

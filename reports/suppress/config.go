@@ -1,4 +1,4 @@
-package reports
+package suppress
 
 import (
 	"errors"
@@ -10,61 +10,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
-
-// Suppressions users write, and their precedence.
-//
-// A finding carries at most one Suppression. When several apply, the first
-// in this order wins: inline (a kubegrant.io/ignore annotation on the
-// binding or role), config (an exception in the config file),
-// platform-default (a binding the platform creates itself), baseline (the
-// finding is in the --baseline report). The order goes from the most
-// specific, deliberate statement to the most general one, so the report
-// shows the reason a person wrote down. Whatever the kind, a suppressed
-// finding stays in JSON and SARIF and never counts for --fail-on.
-
-// Kinds of suppression, by precedence (see SuppressionKinds).
-const (
-	SuppressInline          = "inline"
-	SuppressConfig          = "config"
-	SuppressPlatformDefault = "platform-default"
-	SuppressBaseline        = "baseline"
-)
-
-// SuppressionKinds lists the kinds of suppression, the one that wins first.
-var SuppressionKinds = []string{SuppressInline, SuppressConfig, SuppressPlatformDefault, SuppressBaseline}
-
-// Annotations of an inline suppression, on a Role, ClusterRole, RoleBinding
-// or ClusterRoleBinding.
-const (
-	// AnnotationIgnore lists the rule IDs to suppress, comma-separated, or "*".
-	AnnotationIgnore = scanner.AnnotationPrefix + "ignore"
-	// AnnotationIgnoreReason is the justification; without it the
-	// annotation does not suppress.
-	AnnotationIgnoreReason = scanner.AnnotationPrefix + "ignore-reason"
-	// AnnotationIgnoreUntil is an optional expiry date (YYYY-MM-DD).
-	AnnotationIgnoreUntil = scanner.AnnotationPrefix + "ignore-until"
-)
-
-// suppressionRank orders kinds: lower wins; an unknown kind loses to all.
-func suppressionRank(kind string) int {
-	if i := slices.Index(SuppressionKinds, kind); i >= 0 {
-		return i
-	}
-	return len(SuppressionKinds)
-}
-
-// Suppress marks the finding suppressed by s unless it already carries a
-// suppression that takes precedence (see SuppressionKinds). It reports
-// whether s was set.
-func (f *Finding) Suppress(s Suppression) bool {
-	if f.Suppression != nil && suppressionRank(f.Suppression.Kind) <= suppressionRank(s.Kind) {
-		return false
-	}
-	f.Suppression = &s
-	return true
-}
 
 // Exception is one entry of the config file's exceptions list: the findings
 // it matches are suppressed as "config" until it expires. Every selector
@@ -235,7 +183,7 @@ func (e *exceptionMatcher) matchRule(id string) bool {
 }
 
 // match reports whether the exception covers the finding, expiry aside.
-func (e *exceptionMatcher) match(f *Finding) bool {
+func (e *exceptionMatcher) match(f *reports.Finding) bool {
 	if !e.matchRule(f.RuleID) {
 		return false
 	}
@@ -453,12 +401,12 @@ func (p *configParser) exception(n *yaml.Node, i int) (Exception, bool) {
 // CheckExceptionRules reports, as *ConfigError, every rule ID or glob of
 // the exceptions that names no rule of the catalogue: a typo would
 // otherwise silently suppress nothing.
-func CheckExceptionRules(exceptions []Exception, catalogue []Rule) error {
+func CheckExceptionRules(exceptions []Exception, catalogue []reports.Rule) error {
 	var errs []error
 	for i := range exceptions {
 		e := &exceptions[i]
 		for _, id := range e.Rules {
-			if !slices.ContainsFunc(catalogue, func(r Rule) bool { return glob(id, r.ID) }) {
+			if !slices.ContainsFunc(catalogue, func(r reports.Rule) bool { return glob(id, r.ID) }) {
 				errs = append(errs, &ConfigError{Source: e.Source, Msg: fmt.Sprintf("rules: %q is not a rule of the catalogue (see kubegrant rules)", id)})
 			}
 		}
@@ -468,11 +416,11 @@ func CheckExceptionRules(exceptions []Exception, catalogue []Rule) error {
 
 // ApplyExceptions suppresses, as "config", the findings an exception
 // matches, unless an inline suppression already covers them (see
-// SuppressionKinds); the first matching exception gives the justification.
+// Outranks); the first matching exception gives the justification.
 // An exception that has expired at now suppresses nothing and yields a
 // warning. The clock is injected so that tests and goldens are
 // deterministic.
-func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) []scanner.Diagnostic {
+func ApplyExceptions(findings []reports.Finding, exceptions []Exception, now time.Time) []scanner.Diagnostic {
 	var diags []scanner.Diagnostic
 	live := make([]*exceptionMatcher, 0, len(exceptions))
 	for i := range exceptions {
@@ -499,16 +447,14 @@ func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) 
 	detections := false
 	for i := range findings {
 		f := &findings[i]
-		detections = detections || f.Kind == KindDetection
-		applies := f.Suppression == nil || suppressionRank(f.Suppression.Kind) > suppressionRank(SuppressConfig)
+		detections = detections || f.Kind == reports.KindDetection
 		for j, e := range live {
 			if !e.match(f) {
 				continue
 			}
-			if applies {
-				f.Suppress(Suppression{Kind: SuppressConfig, Justification: e.Justification, Expires: e.Expires})
-				applies = false
-			}
+			// The first matching exception gives the justification: a
+			// later one does not outrank it.
+			Mark(f, reports.Suppression{Kind: reports.SuppressConfig, Justification: e.Justification, Expires: e.Expires})
 			matched[j] = true
 		}
 	}
@@ -526,144 +472,4 @@ func ApplyExceptions(findings []Finding, exceptions []Exception, now time.Time) 
 		}
 	}
 	return diags
-}
-
-// inlineIgnore is a valid kubegrant.io/ignore annotation.
-type inlineIgnore struct {
-	all     bool
-	rules   []string
-	reason  string
-	expires string
-}
-
-func (ig *inlineIgnore) covers(id string) bool {
-	return ig.all || slices.Contains(ig.rules, id)
-}
-
-// ApplyInline suppresses, as "inline", the findings whose binding or role
-// (or the ClusterRole an aggregated rule came from) carries a matching
-// kubegrant.io/ignore annotation with a kubegrant.io/ignore-reason. An
-// annotation without a reason, with a bad or past kubegrant.io/ignore-until,
-// or naming rules that are not in catalogue (when catalogue is not nil)
-// yields a warning; only the first two keep it from suppressing.
-func ApplyInline(findings []Finding, g *scanner.Graph, catalogue []Rule, now time.Time) []scanner.Diagnostic {
-	if g == nil {
-		return nil
-	}
-	var diags []scanner.Diagnostic
-	ignores := map[scanner.Ref]*inlineIgnore{}
-	add := func(ref scanner.Ref, src scanner.Source, a map[string]string) {
-		if ig := parseInline(ref, src, a, catalogue, now, &diags); ig != nil {
-			if _, dup := ignores[ref]; !dup {
-				ignores[ref] = ig
-			}
-		}
-	}
-	for _, r := range g.Roles {
-		add(r.Ref, r.Source, r.Annotations)
-	}
-	for _, b := range g.Bindings {
-		add(b.Ref, b.Source, b.Annotations)
-	}
-	if len(ignores) == 0 {
-		return diags
-	}
-	for i := range findings {
-		f := &findings[i]
-		if ig := inlineCover(f, ignores); ig != nil {
-			f.Suppress(Suppression{Kind: SuppressInline, Justification: ig.reason, Expires: ig.expires})
-		}
-	}
-	return diags
-}
-
-// inlineCover returns the ignore annotation that suppresses f, or nil. A
-// finding given by several grants is suppressed only when an annotation on
-// each grant's binding, role or aggregated-from ClusterRole covers its rule:
-// an identity that still holds the capability through an un-annotated grant
-// keeps the finding.
-func inlineCover(f *Finding, ignores map[scanner.Ref]*inlineIgnore) *inlineIgnore {
-	of := func(refs ...*scanner.Ref) *inlineIgnore {
-		for _, ref := range refs {
-			if ref == nil {
-				continue
-			}
-			if ig := ignores[*ref]; ig != nil && ig.covers(f.RuleID) {
-				return ig
-			}
-		}
-		return nil
-	}
-	if len(f.Grants) == 0 {
-		return of(f.Binding, f.Role)
-	}
-	var first *inlineIgnore
-	for _, g := range f.Grants {
-		ig := of(&g.Binding, &g.Role, g.AggregatedFrom)
-		if ig == nil {
-			return nil
-		}
-		if first == nil {
-			first = ig
-		}
-	}
-	return first
-}
-
-// parseInline reads the ignore annotations of one object; it returns nil
-// when they do not suppress, with a warning in diags when they were meant to.
-func parseInline(ref scanner.Ref, src scanner.Source, a map[string]string, catalogue []Rule, now time.Time, diags *[]scanner.Diagnostic) *inlineIgnore {
-	ids, ok := a[AnnotationIgnore]
-	if !ok {
-		return nil
-	}
-	warn := func(format string, args ...any) {
-		*diags = append(*diags, scanner.Diagnostic{
-			Severity: scanner.DiagWarning,
-			Message:  fmt.Sprintf("%s: %s", describeRef(ref), fmt.Sprintf(format, args...)),
-			Location: src,
-		})
-	}
-	ig := &inlineIgnore{reason: strings.TrimSpace(a[AnnotationIgnoreReason])}
-	for id := range strings.SplitSeq(ids, ",") {
-		switch id = strings.TrimSpace(id); id {
-		case "":
-		case "*":
-			ig.all = true
-		default:
-			if catalogue != nil && !slices.ContainsFunc(catalogue, func(r Rule) bool { return r.ID == id }) {
-				warn("%s names %q, which is not a rule of the catalogue", AnnotationIgnore, id)
-			}
-			ig.rules = append(ig.rules, id)
-		}
-	}
-	if !ig.all && len(ig.rules) == 0 {
-		warn("%s lists no rule IDs; it suppresses nothing", AnnotationIgnore)
-		return nil
-	}
-	if ig.reason == "" {
-		warn("%s without %s suppresses nothing: say why these findings are accepted", AnnotationIgnore, AnnotationIgnoreReason)
-		return nil
-	}
-	if until := strings.TrimSpace(a[AnnotationIgnoreUntil]); until != "" {
-		end, err := parseExpiry(until)
-		if err != nil {
-			warn("%s: %v; the annotation suppresses nothing", AnnotationIgnoreUntil, err)
-			return nil
-		}
-		if !now.Before(end) {
-			warn("%s expired on %s: the annotation no longer suppresses anything (%s)", AnnotationIgnore, until, ig.reason)
-			return nil
-		}
-		ig.expires = until
-	}
-	return ig
-}
-
-// describeRef renders a reference as `Kind "namespace/name"`.
-func describeRef(r scanner.Ref) string {
-	if r.Namespace == "" {
-		return fmt.Sprintf("%s %q", r.Kind, r.Name)
-	}
-	return fmt.Sprintf("%s %q", r.Kind, r.Namespace+"/"+r.Name)
 }

@@ -1,4 +1,4 @@
-package reports
+package suppress
 
 import (
 	"errors"
@@ -10,13 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // now is the injected clock of these tests.
 var now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 
-func grantFinding(rule, subject, binding, scope string) Finding {
+func grantFinding(rule, subject, binding, scope string) reports.Finding {
 	parse := func(s string) *scanner.Ref {
 		kind, rest, _ := strings.Cut(s, ":")
 		ns, name, ok := strings.Cut(rest, "/")
@@ -25,12 +26,12 @@ func grantFinding(rule, subject, binding, scope string) Finding {
 		}
 		return &scanner.Ref{Kind: kind, Name: name, Namespace: ns}
 	}
-	return Finding{RuleID: rule, Severity: High, Kind: KindGrant, Subject: parse(subject), Binding: parse(binding),
+	return reports.Finding{RuleID: rule, Severity: reports.High, Kind: reports.KindGrant, Subject: parse(subject), Binding: parse(binding),
 		Role: &scanner.Ref{Kind: scanner.KindClusterRole, Name: "r"}, Scope: scope}
 }
 
-func detection(rule, user string) Finding {
-	return Finding{RuleID: rule, Severity: High, Kind: KindDetection, Actor: &Actor{User: user}}
+func detection(rule, user string) reports.Finding {
+	return reports.Finding{RuleID: rule, Severity: reports.High, Kind: reports.KindDetection, Actor: &reports.Actor{User: user}}
 }
 
 // parseOne parses a config of one exception given as YAML lines.
@@ -52,7 +53,7 @@ func TestApplyExceptions(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		yaml    []string
-		finding Finding
+		finding reports.Finding
 		want    bool
 	}{
 		{"rule and exact subject", []string{"rules: [KG011]", "subject: ServiceAccount:cert-manager/cert-manager", "justification: j"}, sa, true},
@@ -90,13 +91,13 @@ func TestApplyExceptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := parseOne(t, tc.yaml...)
-			f := []Finding{tc.finding}
+			f := []reports.Finding{tc.finding}
 			diags := ApplyExceptions(f, ex, now)
 			if got := f[0].Suppression != nil; got != tc.want {
 				t.Fatalf("suppressed = %v, want %v (%+v)", got, tc.want, f[0].Suppression)
 			}
 			if tc.want {
-				want := &Suppression{Kind: SuppressConfig, Justification: "j", Expires: ex[0].Expires}
+				want := &reports.Suppression{Kind: reports.SuppressConfig, Justification: "j", Expires: ex[0].Expires}
 				if diff := cmp.Diff(want, f[0].Suppression); diff != "" {
 					t.Errorf("suppression (-want +got):\n%s", diff)
 				}
@@ -104,7 +105,7 @@ func TestApplyExceptions(t *testing.T) {
 			expired := strings.HasPrefix(tc.name, "expired")
 			// A live exception that suppresses nothing says so (a
 			// detection's, only when there are detections).
-			unmatched := !expired && !tc.want && (ex[0].Actor == "" || tc.finding.Kind == KindDetection)
+			unmatched := !expired && !tc.want && (ex[0].Actor == "" || tc.finding.Kind == reports.KindDetection)
 			if (len(diags) > 0) != (expired || unmatched) {
 				t.Errorf("diagnostics = %v, want a warning only when expired or unmatched", diags)
 			}
@@ -136,7 +137,7 @@ func TestApplyExceptionsFirstWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := []Finding{
+	fs := []reports.Finding{
 		grantFinding("KG011", "User:a", "ClusterRoleBinding:b", ""),
 		grantFinding("KG008", "User:a", "ClusterRoleBinding:b", ""),
 		grantFinding("KG009", "User:a", "ClusterRoleBinding:b", ""),
@@ -151,33 +152,6 @@ func TestApplyExceptionsFirstWins(t *testing.T) {
 	}
 	if len(diags) != 1 || !strings.Contains(diags[0].Message, "expired on 2020-01-01") {
 		t.Errorf("diagnostics = %v, want one expiry warning", diags)
-	}
-}
-
-// TestSuppressionPrecedence: inline, config, platform-default, baseline —
-// the first wins, whatever order they are applied in.
-func TestSuppressionPrecedence(t *testing.T) {
-	for _, tc := range []struct {
-		have, set, want string
-	}{
-		{"", SuppressBaseline, SuppressBaseline},
-		{SuppressPlatformDefault, SuppressConfig, SuppressConfig},
-		{SuppressPlatformDefault, SuppressInline, SuppressInline},
-		{SuppressConfig, SuppressInline, SuppressInline},
-		{SuppressInline, SuppressConfig, SuppressInline},
-		{SuppressConfig, SuppressPlatformDefault, SuppressConfig},
-		{SuppressPlatformDefault, SuppressBaseline, SuppressPlatformDefault},
-		{SuppressConfig, SuppressConfig, SuppressConfig},
-		{"something-else", SuppressBaseline, SuppressBaseline},
-	} {
-		f := Finding{}
-		if tc.have != "" {
-			f.Suppression = &Suppression{Kind: tc.have, Justification: "had"}
-		}
-		set := f.Suppress(Suppression{Kind: tc.set, Justification: "new"})
-		if f.Suppression.Kind != tc.want || set != (f.Suppression.Justification == "new") {
-			t.Errorf("%q then %q: got %q (set %v), want %q", tc.have, tc.set, f.Suppression.Kind, set, tc.want)
-		}
 	}
 }
 
@@ -289,7 +263,7 @@ func TestCheckExceptionRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalogue := []Rule{{ID: "KG011"}, {ID: "KG101"}}
+	catalogue := []reports.Rule{{ID: "KG011"}, {ID: "KG101"}}
 	err = CheckExceptionRules(ex, catalogue)
 	want := "c.yaml:4: rules: \"KG999\" is not a rule of the catalogue (see kubegrant rules)\n" +
 		"c.yaml:4: rules: \"XX*\" is not a rule of the catalogue (see kubegrant rules)"
@@ -304,7 +278,7 @@ func TestCheckExceptionRules(t *testing.T) {
 // TestApplyExceptionsHandBuilt: an Exception built in Go, not parsed,
 // matches the same way; a bad pattern in it is a warning, not a panic.
 func TestApplyExceptionsHandBuilt(t *testing.T) {
-	fs := []Finding{grantFinding("KG011", "ServiceAccount:build/ci", "ClusterRoleBinding:ci", "")}
+	fs := []reports.Finding{grantFinding("KG011", "ServiceAccount:build/ci", "ClusterRoleBinding:ci", "")}
 	diags := ApplyExceptions(fs, []Exception{
 		{Rules: []string{"KG011"}, Subject: "ServiceAccount:ci", Justification: "bad"},
 		{Rules: []string{"KG011"}, Subject: "ServiceAccount:other/ci", Justification: "other"},
@@ -372,20 +346,20 @@ func TestApplyInline(t *testing.T) {
 			{Ref: ref(scanner.KindRoleBinding, "payments", "b"), Annotations: ignore("KG008,KG009", "binding reason", "2026-06-15"), Source: src(10)},
 		},
 	}
-	finding := func(rule, binding, role string, aggregatedFrom string) Finding {
+	finding := func(rule, binding, role string, aggregatedFrom string) reports.Finding {
 		b := ref(scanner.KindClusterRoleBinding, "", binding)
 		if binding == "b" {
 			b = ref(scanner.KindRoleBinding, "payments", "b")
 		}
 		r := ref(scanner.KindClusterRole, "", role)
-		f := Finding{RuleID: rule, Binding: &b, Role: &r, Grants: []*scanner.Grant{{Binding: b, Role: r}}}
+		f := reports.Finding{RuleID: rule, Binding: &b, Role: &r, Grants: []*scanner.Grant{{Binding: b, Role: r}}}
 		if aggregatedFrom != "" {
 			a := ref(scanner.KindClusterRole, "", aggregatedFrom)
 			f.Grants[0].AggregatedFrom = &a
 		}
 		return f
 	}
-	fs := []Finding{
+	fs := []reports.Finding{
 		finding("KG011", "x", "all", ""),                  // role "*"
 		finding("KG008", "b", "plain", ""),                // binding lists KG008, valid through today
 		finding("KG011", "b", "plain", ""),                // binding does not list KG011
@@ -397,10 +371,10 @@ func TestApplyInline(t *testing.T) {
 		finding("KG011", "x", "unknown-id", ""),
 		// A role-only finding, and a detection without RBAC attribution.
 		{RuleID: "KG011", Role: &scanner.Ref{Kind: scanner.KindClusterRole, Name: "all"}},
-		{RuleID: "KG101", Kind: KindDetection},
+		{RuleID: "KG101", Kind: reports.KindDetection},
 	}
-	fs[0].Suppression = &Suppression{Kind: SuppressPlatformDefault} // inline wins
-	diags := ApplyInline(fs, g, []Rule{{ID: "KG008"}, {ID: "KG009"}, {ID: "KG011"}, {ID: "KG020"}}, now)
+	fs[0].Suppression = &reports.Suppression{Kind: reports.SuppressPlatformDefault} // inline wins
+	diags := ApplyInline(fs, g, []reports.Rule{{ID: "KG008"}, {ID: "KG009"}, {ID: "KG011"}, {ID: "KG020"}}, now)
 	var got []string
 	for _, f := range fs {
 		s := "-"
@@ -449,7 +423,7 @@ func TestApplyInline(t *testing.T) {
 	// Inline beats config; config does not replace inline.
 	ex := parseOne(t, `rules: ["*"]`, "justification: config")
 	ApplyExceptions(fs, ex, now)
-	if fs[0].Suppression.Kind != SuppressInline || fs[2].Suppression == nil || fs[2].Suppression.Kind != SuppressConfig {
+	if fs[0].Suppression.Kind != reports.SuppressInline || fs[2].Suppression == nil || fs[2].Suppression.Kind != reports.SuppressConfig {
 		t.Errorf("after config: %+v, %+v; want inline kept, config added", fs[0].Suppression, fs[2].Suppression)
 	}
 	if ApplyInline(fs, nil, nil, now) != nil {
