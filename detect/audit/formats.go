@@ -155,6 +155,10 @@ func (s *streamer) record(data []byte, line, depth int) error {
 	if data[0] == '[' {
 		return s.array(data, line, depth)
 	}
+	if m, ok := s.dec.decode(data, scanner.Source{File: s.file, Line: line}, &s.ev); ok {
+		s.stats.Records++
+		return s.deliverDecoded(&s.ev, m)
+	}
 	if skipRequestReceived(data) {
 		s.stats.Records++
 		s.stats.Partial++

@@ -7,116 +7,166 @@ import (
 	"runtime"
 	"sync"
 
-	gojson "github.com/goccy/go-json"
-
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // Parallel decoding of JSON-lines logs.
 //
 // A JSON-lines file is cut into line-aligned chunks that worker goroutines
-// decode and normalise (one per CPU); the stream takes the chunks back in
-// order, so that stage de-duplication, statistics and the callback see the
-// records exactly as a sequential read would. A worker decodes a line with
-// goccy/go-json when it is a plain audit event; anything else (a wrapper,
-// another format, invalid JSON, a field of the wrong type) goes to the
-// sequential path (record), which reads it with encoding/json and reports
-// problems with their file and line. FuzzFastDecode checks that the fast
-// path accepts nothing encoding/json rejects and decodes what it accepts
-// the same way.
+// decode and normalise (one per CPU) with lineDecoder (decode.go); the
+// stream takes the chunks back in order, so that stage de-duplication,
+// statistics and the callback see the records exactly as a sequential
+// read would. A line lineDecoder does not take (another format, invalid
+// JSON, a field of the wrong type) goes to the sequential path (record),
+// which reads it with encoding/json and reports problems with their file
+// and line.
+//
+// Memory is bounded: a stream owns a fixed number of chunks, each a buffer
+// the file is read into (never copied again: events alias it until they
+// are consumed) and the items decoded from it, and recycles them. A chunk
+// is read only when one is free, so reading waits for the slowest of the
+// workers and the callback.
 
-// chunkSize is how much of a file one worker decodes at a time.
-const chunkSize = 1 << 20
+// chunkSize is how much of a file one worker decodes at a time; the first
+// chunks of a file are smaller (firstChunkSize, doubling), so that a small
+// file costs little.
+const (
+	chunkSize      = 1 << 20
+	firstChunkSize = 16 << 10
+)
 
-// chunk is a line-aligned piece of a file and what the workers made of it.
+// chunk is a line-aligned piece of a file and what a worker made of it.
 type chunk struct {
-	data      []byte
-	buf       []byte // data's buffer, back to the pool once consumed
+	buf       []byte // owned, reused
+	data      []byte // the lines, in buf
 	firstLine int    // line number of the first line in data
 	lines     int    // physical lines in data
 	tooLong   int    // when > 0, a line longer than MaxLineBytes at this line, data empty
 	items     []item
-	done      chan struct{}
+	decoded   chan struct{} // a worker sends once items are ready
 }
 
 // item is one non-blank line of a chunk: a decoded event, or a line for
 // the sequential path.
 type item struct {
 	line int
-	text []byte // the trimmed line when slow
 	slow bool
+	text []byte // the trimmed line when slow
+	meta wireMeta
 	ev   Event
-	// What admit needs of the wire event.
-	stage, auditID string
-	sig            uint32
-	long           bool
 }
 
 // readLinesParallel reads the rest of lr's input as JSON lines with
 // workers.
 func (s *streamer) readLinesParallel(lr *lineReader) error {
+	sp := &splitter{r: lr.br, line: lr.lines + 1, size: firstChunkSize}
+	first := newChunk()
+	if !sp.next(first) {
+		return s.endLines(sp, lr)
+	}
+	if sp.eof {
+		// All of it in one chunk: no goroutines for a small file.
+		s.dec.decodeChunk(first, s.file)
+		if err := s.consume(first, lr); err != nil {
+			return err
+		}
+		return s.endLines(sp, lr)
+	}
+
 	workers := runtime.GOMAXPROCS(0)
-	chunks := make(chan *chunk, 2*workers)
-	ordered := make(chan *chunk, 2*workers)
+	maxChunks := 2*workers + 2
+	free := make(chan *chunk, maxChunks)
+	work := make(chan *chunk, maxChunks)
+	ordered := make(chan *chunk, maxChunks)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &decoder{file: s.file}
-			for c := range chunks {
-				w.decode(c)
-				close(c.done)
+			var d lineDecoder
+			for c := range work {
+				d.decodeChunk(c, s.file)
+				c.decoded <- struct{}{}
 			}
 		}()
 	}
 	stop := make(chan struct{})
-	var readErr error
 	go func() {
-		defer close(chunks)
+		// At most maxChunks chunks exist: the sends never block.
+		defer close(work)
 		defer close(ordered)
-		readErr = splitChunks(lr, lr.lines, func(c *chunk) bool {
-			c.done = make(chan struct{})
+		c, made := first, 1
+		for {
+			ordered <- c
+			work <- c
 			select {
-			case ordered <- c:
+			case c = <-free:
 			case <-stop:
-				return false
+				return
+			default:
+				if made < maxChunks {
+					c = newChunk()
+					made++
+				} else {
+					select {
+					case c = <-free:
+					case <-stop:
+						return
+					}
+				}
 			}
-			chunks <- c
-			return true
-		})
+			if !sp.next(c) {
+				return
+			}
+		}
 	}()
 	var fnErr error
 	for c := range ordered {
-		<-c.done
-		if fnErr != nil {
-			continue
+		<-c.decoded
+		if fnErr == nil {
+			if fnErr = s.consume(c, lr); fnErr != nil {
+				close(stop)
+			}
 		}
-		fnErr = s.consume(c)
-		lr.lines = c.firstLine + c.lines - 1
-		putBuffer(c.buf)
-		items := c.items[:0]
-		itemSlices.Put(&items)
-		c.items = nil
-		if fnErr != nil {
-			close(stop)
-		}
+		c.recycle()
+		free <- c
 	}
 	wg.Wait()
 	if fnErr != nil {
 		return fnErr
 	}
-	if readErr != nil && !errors.Is(readErr, io.EOF) {
-		s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: lr.lines + 1}, "reading: %s; rest of file skipped", errText(readErr))
+	return s.endLines(sp, lr)
+}
+
+// endLines reports a read error that ended the input early.
+func (s *streamer) endLines(sp *splitter, lr *lineReader) error {
+	lr.eof = true
+	if sp.err != nil {
+		s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: lr.lines + 1}, "reading: %s; rest of file skipped", errText(sp.err))
 	}
 	return nil
 }
 
+func newChunk() *chunk { return &chunk{decoded: make(chan struct{}, 1)} }
+
+// recycle drops what a consumed chunk no longer needs: a buffer grown for
+// a long line, and the items' references into the buffer.
+func (c *chunk) recycle() {
+	if cap(c.buf) > 2*chunkSize {
+		c.buf = nil
+	}
+	c.data = nil
+	if cap(c.items) > 2*chunkSize/256 {
+		c.items = nil
+	}
+}
+
 // consume processes a decoded chunk in order.
-func (s *streamer) consume(c *chunk) error {
+func (s *streamer) consume(c *chunk, lr *lineReader) error {
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
+	defer func() { lr.lines = c.firstLine + c.lines - 1 }()
 	if c.tooLong > 0 {
 		s.lineTooLong(c.tooLong)
 		return nil
@@ -130,133 +180,100 @@ func (s *streamer) consume(c *chunk) error {
 			continue
 		}
 		s.stats.Records++
-		ok, err := s.admitItem(it)
-		if err != nil {
-			// Unknown stages never take the fast path.
-			return err
-		}
-		if !ok {
-			continue
-		}
-		if !s.inWindow(it.ev.Time) {
-			s.stats.OutOfWindow++
-			continue
-		}
-		s.stats.Events++
-		s.window(it.ev.Time)
-		if err := s.fn(&it.ev); err != nil {
+		if err := s.deliverDecoded(&it.ev, it.meta); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// splitChunks cuts the rest of lr's input into line-aligned chunks and
-// hands them to emit in order; base is the number of lines already read.
-// A line longer than MaxLineBytes becomes a chunk of its own, marked
-// tooLong, and is skipped.
-func splitChunks(lr *lineReader, base int, emit func(*chunk) bool) error {
-	line := base + 1
-	var carry []byte
-	skipping := false // inside a line that is too long
-	for {
-		size := chunkSize + chunkSize/8
-		if len(carry)+chunkSize > size {
-			size = len(carry) + chunkSize
+// splitter cuts a reader into line-aligned chunks. A line longer than
+// MaxLineBytes becomes a chunk of its own, marked tooLong, and is skipped.
+type splitter struct {
+	r        io.Reader
+	line     int    // number of the next line
+	size     int    // how much to read next (grows to chunkSize)
+	carry    []byte // the start of a line cut by the last read
+	skipping bool   // inside a line that is too long
+	eof      bool
+	err      error // a read error other than the end of input
+}
+
+// next fills c with the next chunk and reports whether there was one.
+func (sp *splitter) next(c *chunk) bool {
+	c.data, c.lines, c.tooLong = nil, 0, 0
+	for !sp.eof {
+		size := sp.size
+		if sp.size < chunkSize {
+			sp.size *= 2
 		}
-		buf := getBuffer(size)[:len(carry)]
-		copy(buf, carry)
-		n, err := io.ReadFull(lr.br, buf[len(carry):len(carry)+chunkSize])
-		buf = buf[:len(carry)+n]
-		carry = nil
-		eof := err != nil
-		if skipping {
+		if len(sp.carry) > size {
+			// A long line: read as much again, so that it is copied a
+			// bounded number of times.
+			size = min(len(sp.carry), max(MaxLineBytes+1-len(sp.carry), chunkSize))
+		}
+		n := len(sp.carry) + size
+		if cap(c.buf) < n {
+			c.buf = make([]byte, n)
+		}
+		buf := c.buf[:n]
+		copy(buf, sp.carry)
+		got, err := io.ReadFull(sp.r, buf[len(sp.carry):])
+		buf = buf[:len(sp.carry)+got]
+		sp.carry = sp.carry[:0]
+		if err != nil {
+			sp.eof = true
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				sp.err = err
+			}
+		}
+		if sp.skipping {
 			i := bytes.IndexByte(buf, '\n')
 			if i < 0 {
-				if eof {
-					lr.eof = true
-					return err
-				}
 				continue
 			}
 			buf = buf[i+1:]
-			skipping = false
-			line++
+			sp.skipping = false
+			sp.line++
 		}
 		cut := len(buf)
-		if !eof {
+		if !sp.eof {
 			cut = bytes.LastIndexByte(buf, '\n') + 1
 			if cut == 0 {
 				if len(buf) > MaxLineBytes {
-					if !emit(&chunk{firstLine: line, lines: 1, tooLong: line}) {
-						return nil
-					}
-					skipping = true
-					continue
+					c.firstLine, c.lines, c.tooLong = sp.line, 1, sp.line
+					sp.skipping = true
+					sp.carry = nil
+					return true
 				}
-				carry = buf
+				sp.carry = append(sp.carry, buf...)
 				continue
 			}
 		}
+		sp.carry = append(sp.carry, buf[cut:]...)
+		if cap(sp.carry) > 2*chunkSize && len(sp.carry) <= chunkSize {
+			sp.carry = append([]byte(nil), sp.carry...)
+		}
 		data := buf[:cut]
-		carry = buf[cut:]
-		if len(data) > 0 {
-			lines := bytes.Count(data, []byte{'\n'})
-			if data[len(data)-1] != '\n' {
-				lines++
-			}
-			if !emit(&chunk{data: data, buf: buf, firstLine: line, lines: lines}) {
-				return nil
-			}
-			line += lines
+		if len(data) == 0 {
+			continue
 		}
-		if eof {
-			lr.eof = true
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				err = io.EOF
-			}
-			return err
+		lines := bytes.Count(data, []byte{'\n'})
+		if data[len(data)-1] != '\n' {
+			lines++
 		}
+		c.data, c.firstLine, c.lines = data, sp.line, lines
+		sp.line += lines
+		return true
 	}
+	return false
 }
 
-// itemSlices recycles the decoded items of consumed chunks.
-var itemSlices sync.Pool
-
-// buffers recycles chunk buffers: a large log would otherwise allocate
-// (and clear) its size again.
-var buffers sync.Pool
-
-func getBuffer(n int) []byte {
-	if b, ok := buffers.Get().(*[]byte); ok && cap(*b) >= n {
-		return (*b)[:n]
-	}
-	return make([]byte, n)
-}
-
-func putBuffer(b []byte) {
-	if cap(b) == chunkSize+chunkSize/8 {
-		buffers.Put(&b)
-	}
-}
-
-// decoder is one worker's state: reused decoding targets and its own
-// reason cache.
-type decoder struct {
-	file    string
-	raw     RawEvent
-	reasons reasonCache
-}
-
-// decode fills c.items.
-func (w *decoder) decode(c *chunk) {
+// decodeChunk fills c.items from c.data; file names the source.
+func (d *lineDecoder) decodeChunk(c *chunk, file string) {
 	data := c.data
 	line := c.firstLine
-	if p, ok := itemSlices.Get().(*[]item); ok && cap(*p) >= c.lines {
-		c.items = (*p)[:0]
-	} else {
-		c.items = make([]item, 0, c.lines)
-	}
+	c.items = c.items[:0]
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var text []byte
@@ -267,55 +284,21 @@ func (w *decoder) decode(c *chunk) {
 		}
 		text = bytes.TrimSpace(text)
 		if len(text) > 0 {
-			c.items = append(c.items, item{line: line})
+			if len(c.items) < cap(c.items) {
+				c.items = c.items[:len(c.items)+1]
+			} else {
+				c.items = append(c.items, item{})
+			}
 			it := &c.items[len(c.items)-1]
-			if !w.fast(text, it) {
+			it.line, it.slow, it.text = line, false, nil
+			ok := false
+			if text[0] == '{' {
+				it.meta, ok = d.decode(text, scanner.Source{File: file, Line: line}, &it.ev)
+			}
+			if !ok {
 				it.slow, it.text = true, text
 			}
 		}
 		line++
 	}
-}
-
-// fast decodes text into it when it is a plain, valid audit event with a
-// known stage, and reports whether it did.
-func (w *decoder) fast(text []byte, it *item) bool {
-	if text[0] != '{' {
-		return false
-	}
-	w.raw = RawEvent{}
-	if !fastDecode(text, &w.raw) {
-		return false
-	}
-	r := &w.raw
-	switch r.Stage {
-	case "", StageRequestReceived, StageResponseStarted, StageResponseComplete, StagePanic:
-	default:
-		return false
-	}
-	it.stage, it.auditID, it.long = r.Stage, r.AuditID, rawLongRunning(r)
-	if r.Stage == StageResponseStarted || r.Stage == StageResponseComplete {
-		it.sig = signature(r)
-	}
-	if r.Stage == StageRequestReceived || r.Stage == StagePanic {
-		return true // counted, never delivered: no need to normalise
-	}
-	normalize(r, scanner.Source{File: w.file, Line: it.line}, &it.ev, &w.reasons)
-	return true
-}
-
-// fastDecode decodes one line into r with goccy/go-json and reports
-// whether it is a plain audit event the sequential path would deliver as
-// is (strictLine), with a verb and a user.
-func fastDecode(text []byte, r *RawEvent) bool {
-	if !strictLine(text) || gojson.Unmarshal(text, r) != nil {
-		return false
-	}
-	return r.Verb != "" && r.User.Username != ""
-}
-
-// admitItem is admit for a decoded item.
-func (s *streamer) admitItem(it *item) (bool, error) {
-	r := RawEvent{Stage: it.stage, AuditID: it.auditID}
-	return s.admitStage(&r, it.long, it.sig)
 }

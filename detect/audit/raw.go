@@ -83,35 +83,46 @@ func normalize(r *RawEvent, src scanner.Source, e *Event, reasons *reasonCache) 
 		Time:           r.RequestReceived,
 		StageTime:      r.StageTimestamp,
 	}
-	if e.Time.IsZero() {
-		e.Time = r.StageTimestamp
-	}
-	if e.StageTime.IsZero() {
-		e.StageTime = e.Time
-	}
-	if r.ImpersonatedUser != nil && r.ImpersonatedUser.Username != "" {
+	x := extras{hasRef: r.ObjectRef != nil}
+	if r.ImpersonatedUser != nil {
 		u := userOf(r.ImpersonatedUser)
-		e.Impersonated = &u
+		x.impersonated = &u
 	}
 	if o := r.ObjectRef; o != nil {
 		e.Object = ObjectRef{Resource: o.Resource, Subresource: o.Subresource, Namespace: o.Namespace,
 			Name: o.Name, Group: o.APIGroup, Version: o.APIVersion}
-		if e.Object.Group == "core" {
-			e.Object.Group = ""
-		}
 	}
 	if r.ResponseStatus != nil {
 		e.Code = r.ResponseStatus.Code
 	}
-	var decision string
-	var hasDecision bool
 	if r.Annotations != nil {
-		decision, hasDecision = annotation(r.Annotations, AnnotationDecision)
-		e.Reason, _ = annotation(r.Annotations, AnnotationReason)
-		e.IssuedCredentialID, _ = annotation(r.Annotations, AnnotationIssuedCredential)
+		x.decision, x.hasDecision = annotation(r.Annotations, AnnotationDecision)
+		x.reason, _ = annotation(r.Annotations, AnnotationReason)
+		x.issued, _ = annotation(r.Annotations, AnnotationIssuedCredential)
 	}
-	e.Annotated = hasDecision
-	e.Decision = decide(decision, hasDecision, e.Code)
+	finish(e, &x, reasons)
+}
+
+// finish completes an event whose wire fields are filled (by normalize
+// from a RawEvent, or by lineDecoder from the line): the times each stand
+// in for the other when missing, "core" is the group "", the decision,
+// the reason's binding and the authorizer's attributes.
+func finish(e *Event, x *extras, reasons *reasonCache) {
+	if e.Time.IsZero() {
+		e.Time = e.StageTime
+	}
+	if e.StageTime.IsZero() {
+		e.StageTime = e.Time
+	}
+	if x.impersonated != nil && x.impersonated.Name != "" {
+		e.Impersonated = x.impersonated
+	}
+	if e.Object.Group == "core" {
+		e.Object.Group = ""
+	}
+	e.Reason, e.IssuedCredentialID = x.reason, x.issued
+	e.Annotated = x.hasDecision
+	e.Decision = decide(x.decision, x.hasDecision, e.Code)
 	if e.Reason != "" {
 		if reasons != nil {
 			e.RBAC = reasons.parse(e.Reason)
@@ -119,7 +130,7 @@ func normalize(r *RawEvent, src scanner.Source, e *Event, reasons *reasonCache) 
 			e.RBAC = &rr
 		}
 	}
-	e.Attrs = attributes(e, r.ObjectRef != nil)
+	e.Attrs = attributes(e, x.hasRef)
 }
 
 // decide is the decision of a request: the annotation when the log has

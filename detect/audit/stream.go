@@ -154,8 +154,10 @@ type streamer struct {
 	stats Stats
 	seen  *tracker
 
-	// raw is the reused decoding target, rec the record around it, and ev
-	// the reused normalised event handed to fn.
+	// dec decodes plain events; raw is the reused encoding/json target of
+	// the other records, rec the record around it, and ev the reused
+	// normalised event handed to fn.
+	dec     lineDecoder
 	raw     RawEvent
 	rec     record
 	ev      Event
@@ -554,13 +556,17 @@ const (
 // and their stages must not be merged. A duplicate is the same request at
 // the same stage.
 func (s *streamer) admit(ev *RawEvent) (bool, error) {
-	return s.admitStage(ev, rawLongRunning(ev), signature(ev))
+	sub := ""
+	if ev.ObjectRef != nil {
+		sub = ev.ObjectRef.Subresource
+	}
+	return s.admitStage(wireMeta{stage: ev.Stage, auditID: ev.AuditID, long: longRunning(ev.Verb, sub),
+		sig: signature(ev.Verb, ev.RequestURI)})
 }
 
-// admitStage is admit with the request's long-running flag and signature
-// already known.
-func (s *streamer) admitStage(ev *RawEvent, long bool, sig uint32) (bool, error) {
-	switch ev.Stage {
+// admitStage is admit with what it needs of the event.
+func (s *streamer) admitStage(m wireMeta) (bool, error) {
+	switch m.stage {
 	case "":
 		// Old traces without stages: every event is a request.
 		return true, nil
@@ -568,14 +574,14 @@ func (s *streamer) admitStage(ev *RawEvent, long bool, sig uint32) (bool, error)
 		s.stats.Partial++
 		return false, nil
 	case StageResponseStarted:
-		if !long {
+		if !m.long {
 			s.stats.Partial++
 			return false, nil
 		}
-		if ev.AuditID == "" {
+		if m.auditID == "" {
 			return true, nil
 		}
-		k := trackKey{id: ev.AuditID, sig: sig}
+		k := trackKey{id: m.auditID, sig: m.sig}
 		st := s.seen.get(k)
 		switch {
 		case st&trackStarted != 0:
@@ -589,10 +595,10 @@ func (s *streamer) admitStage(ev *RawEvent, long bool, sig uint32) (bool, error)
 		s.seen.set(k, st|trackStarted)
 		return true, nil
 	case StageResponseComplete:
-		if ev.AuditID == "" {
+		if m.auditID == "" {
 			return true, nil
 		}
-		k := trackKey{id: ev.AuditID, sig: sig}
+		k := trackKey{id: m.auditID, sig: m.sig}
 		st := s.seen.get(k)
 		switch {
 		case st&trackComplete != 0:
@@ -612,24 +618,16 @@ func (s *streamer) admitStage(ev *RawEvent, long bool, sig uint32) (bool, error)
 
 var errUnknownStage = errors.New("unknown stage")
 
-func rawLongRunning(ev *RawEvent) bool {
-	sub := ""
-	if ev.ObjectRef != nil {
-		sub = ev.ObjectRef.Subresource
-	}
-	return longRunning(ev.Verb, sub)
-}
-
 // signature tells apart requests that share an audit ID: FNV-1a of the
 // verb and request URI.
-func signature(ev *RawEvent) uint32 {
+func signature(verb, requestURI string) uint32 {
 	h := uint32(2166136261)
-	for i := 0; i < len(ev.Verb); i++ {
-		h = (h ^ uint32(ev.Verb[i])) * 16777619
+	for i := 0; i < len(verb); i++ {
+		h = (h ^ uint32(verb[i])) * 16777619
 	}
 	h = (h ^ ' ') * 16777619
-	for i := 0; i < len(ev.RequestURI); i++ {
-		h = (h ^ uint32(ev.RequestURI[i])) * 16777619
+	for i := 0; i < len(requestURI); i++ {
+		h = (h ^ uint32(requestURI[i])) * 16777619
 	}
 	return h
 }
@@ -646,13 +644,27 @@ func (s *streamer) deliver(ev *RawEvent, line int) error {
 		return nil
 	}
 	normalize(ev, scanner.Source{File: s.file, Line: line}, &s.ev, &s.reasons)
-	if !s.inWindow(s.ev.Time) {
+	return s.emit(&s.ev)
+}
+
+// deliverDecoded is deliver for an event lineDecoder decoded (its stage
+// is known: it decodes no other).
+func (s *streamer) deliverDecoded(e *Event, m wireMeta) error {
+	if ok, _ := s.admitStage(m); !ok {
+		return nil
+	}
+	return s.emit(e)
+}
+
+// emit hands a request's delivered event to fn, within the window.
+func (s *streamer) emit(e *Event) error {
+	if !s.inWindow(e.Time) {
 		s.stats.OutOfWindow++
 		return nil
 	}
 	s.stats.Events++
-	s.window(s.ev.Time)
-	return s.fn(&s.ev)
+	s.window(e.Time)
+	return s.fn(e)
 }
 
 // inWindow reports whether a request time is within Since and Until.
