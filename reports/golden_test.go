@@ -56,7 +56,7 @@ func TestGolden(t *testing.T) {
 		{"empty", func() *Report { return &Report{Tool: Tool{Name: "kubegrant", Version: "v1.2.3"}} }},
 	}
 	for _, tc := range cases {
-		for _, format := range []struct{ format, ext string }{{"text", "txt"}, {"json", "json"}, {"sarif", "sarif"}} {
+		for _, format := range []struct{ format, ext string }{{"text", "txt"}, {"json", "json"}, {"sarif", "sarif"}, {"html", "html"}} {
 			t.Run(tc.name+"."+format.ext, func(t *testing.T) {
 				got := render(t, format.format, Options{}, tc.report())
 				checkGolden(t, tc.name+"."+format.ext, got)

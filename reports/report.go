@@ -1,5 +1,6 @@
 // Package reports holds the Report model of one kubegrant run (rules,
-// findings, diagnostics) and its writers: text, json and sarif.
+// findings, diagnostics) and its writers: text, json, sarif, markdown and
+// html.
 //
 // Writers never see the clock or the tool version directly: both are fields
 // of the Report, injected by the caller, so the output is deterministic and
@@ -312,4 +313,20 @@ type Report struct {
 	// hundreds of thousands of findings once is enough. A caller that
 	// changes a finalized report calls Finalize again.
 	Finalized bool `json:"-"`
+}
+
+// AtOrAbove counts the un-suppressed findings at or above the severity
+// failOn: the findings that fail a --fail-on gate ("none" fails on nothing).
+func AtOrAbove(findings []Finding, failOn string) int {
+	threshold := Severity(failOn).Rank()
+	if failOn == "none" || threshold == 0 {
+		return 0
+	}
+	n := 0
+	for i := range findings {
+		if findings[i].Suppression == nil && findings[i].Severity.Rank() >= threshold {
+			n++
+		}
+	}
+	return n
 }

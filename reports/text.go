@@ -36,37 +36,13 @@ func (t *textWriter) Write(w io.Writer, r *Report) error {
 	rules := ruleIndex(r.Rules)
 
 	bw.WriteString("kubegrant: " + t.summaryLine(r) + "\n\n")
-	var paths, detections, others []*Finding
-	byIdentity := map[scanner.Ref][]*Finding{}
-	var identities []scanner.Ref
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Suppression != nil && !t.opts.ShowSuppressed {
-			continue
-		}
-		switch {
-		case f.Kind == KindPath:
-			paths = append(paths, f)
-		case f.Kind == KindDetection:
-			detections = append(detections, f)
-		case f.Subject != nil:
-			if byIdentity[*f.Subject] == nil {
-				identities = append(identities, *f.Subject)
-			}
-			byIdentity[*f.Subject] = append(byIdentity[*f.Subject], f)
-		default:
-			others = append(others, f)
-		}
-	}
-	if len(paths)+len(detections)+len(others)+len(identities) == 0 {
+	l := layOut(r, t.opts.ShowSuppressed)
+	if l.empty() {
 		bw.WriteString("No findings.\n\n")
 	}
-	if len(paths) > 0 {
-		slices.SortStableFunc(paths, func(a, b *Finding) int {
-			return cmp.Or(-cmp.Compare(walkedRank(a), walkedRank(b)), -cmp.Compare(a.Severity.Rank(), b.Severity.Rank()))
-		})
-		fmt.Fprintf(bw, "ATTACK PATHS (%d)\n\n", len(paths))
-		for _, f := range paths {
+	if len(l.paths) > 0 {
+		fmt.Fprintf(bw, "ATTACK PATHS (%d)\n\n", len(l.paths))
+		for _, f := range l.paths {
 			writeTextPath(bw, f, rules[f.RuleID])
 			bw.WriteString("\n")
 		}
@@ -83,23 +59,11 @@ func (t *textWriter) Write(w io.Writer, r *Report) error {
 		}
 		bw.WriteString("\n")
 	}
-	if len(identities) > 0 {
-		top := func(ref scanner.Ref) int {
-			m := 0
-			for _, f := range byIdentity[ref] {
-				m = max(m, f.Severity.Rank())
-			}
-			return m
-		}
-		slices.SortStableFunc(identities, func(a, b scanner.Ref) int {
-			return cmp.Or(-cmp.Compare(top(a), top(b)), strings.Compare(a.String(), b.String()))
-		})
-		fmt.Fprintf(bw, "FINDINGS BY IDENTITY (%d identities)\n\n", len(identities))
-		for _, ref := range identities {
-			fs := byIdentity[ref]
-			sortBySeverity(fs)
-			fmt.Fprintf(bw, "%s  (%s)\n\n", clean(textRef(&ref)), plural(len(fs), "finding", "findings"))
-			for _, f := range fs {
+	if len(l.groups) > 0 {
+		fmt.Fprintf(bw, "FINDINGS BY IDENTITY (%d identities)\n\n", len(l.groups))
+		for _, g := range l.groups {
+			fmt.Fprintf(bw, "%s  (%s)\n\n", clean(textRef(&g.identity)), plural(len(g.findings), "finding", "findings"))
+			for _, f := range g.findings {
 				writeTextFinding(bw, f, rules[f.RuleID])
 				bw.WriteString("\n")
 			}
@@ -108,11 +72,10 @@ func (t *textWriter) Write(w io.Writer, r *Report) error {
 	for _, group := range []struct {
 		title string
 		fs    []*Finding
-	}{{"AUDIT DETECTIONS", detections}, {"OTHER FINDINGS", others}} {
+	}{{"AUDIT DETECTIONS", l.detections}, {"OTHER FINDINGS", l.others}} {
 		if len(group.fs) == 0 {
 			continue
 		}
-		sortBySeverity(group.fs)
 		fmt.Fprintf(bw, "%s (%d)\n\n", group.title, len(group.fs))
 		for _, f := range group.fs {
 			writeTextFinding(bw, f, rules[f.RuleID])
@@ -140,17 +103,6 @@ func (t *textWriter) Write(w io.Writer, r *Report) error {
 		return fmt.Errorf("writing text report: %w", err)
 	}
 	return nil
-}
-
-func walkedRank(f *Finding) int {
-	if f.Walked != nil && *f.Walked {
-		return 1
-	}
-	return 0
-}
-
-func sortBySeverity(fs []*Finding) {
-	slices.SortStableFunc(fs, func(a, b *Finding) int { return -cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
 }
 
 // writeTextPath draws an attack path as a numbered chain, one hop a line,

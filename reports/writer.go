@@ -22,10 +22,13 @@ type Options struct {
 	// against: an absolute finding path under Root is made relative to it.
 	// Paths the scanner already made relative are written as they are.
 	Root string
+	// FailOn is the run's --fail-on severity (or "none"), for the HTML
+	// report's gate line; "" when the caller applies no gate.
+	FailOn string
 }
 
 // Formats lists the report formats NewWriter accepts.
-var Formats = []string{"text", "json", "sarif", "markdown"}
+var Formats = []string{"text", "json", "sarif", "markdown", "html"}
 
 // NewWriter returns the writer for a report format.
 func NewWriter(format string, opts Options) (Writer, error) {
@@ -38,6 +41,8 @@ func NewWriter(format string, opts Options) (Writer, error) {
 		return &sarifWriter{opts: opts}, nil
 	case "markdown":
 		return markdownWriter{}, nil
+	case "html":
+		return htmlWriter{opts: opts}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (supported: %s)", format, strings.Join(Formats, ", "))
 }

@@ -503,6 +503,10 @@ func FuzzWriters(f *testing.F) {
 				if err := sarifcheck.CheckGitHub(buf.Bytes()); err != nil {
 					t.Fatalf("GitHub would reject: %v\n%s", err, buf.Bytes())
 				}
+			case "html":
+				if err := checkSelfContained(buf.Bytes()); err != nil {
+					t.Fatal(err)
+				}
 			case "text":
 				if strings.ContainsAny(strings.TrimSuffix(strings.ReplaceAll(buf.String(), "\n", ""), ""), "\x1b\r\x00") {
 					t.Fatalf("raw control characters in text: %q", buf.String())

@@ -103,7 +103,7 @@ func TestDemoGolden(t *testing.T) {
 	// Run from the repository root so that report paths are repo-relative,
 	// as they are for `make demo` and in CI.
 	t.Chdir("../..")
-	for _, format := range []string{"text", "json", "sarif", "markdown"} {
+	for _, format := range []string{"text", "json", "sarif", "markdown", "html"} {
 		t.Run(format, func(t *testing.T) {
 			r := runCLI(t, "", "scan", "testdata/demo/manifests", "--audit-log", "testdata/demo/audit/audit.log",
 				"--format", format, "--fail-on", "none")

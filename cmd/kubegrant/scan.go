@@ -124,7 +124,7 @@ func validateScan(cfg *scanConfig) error {
 		return usageErrorf("--until %s is before --since %s", cfg.until, cfg.since)
 	}
 	if cfg.showSuppressed && cfg.format != "text" {
-		return usageErrorf("--show-suppressed applies to --format text only (json and sarif always include suppressed findings)")
+		return usageErrorf("--show-suppressed applies to --format text only (json, sarif and html always include suppressed findings)")
 	}
 	return nil
 }
@@ -396,7 +396,7 @@ func printDiagnostics(io stdio, diags []scanner.Diagnostic) {
 }
 
 func writeReport(cfg *scanConfig, io stdio, report *reports.Report) error {
-	w, err := reports.NewWriter(cfg.format, reports.Options{ShowSuppressed: cfg.showSuppressed})
+	w, err := reports.NewWriter(cfg.format, reports.Options{ShowSuppressed: cfg.showSuppressed, FailOn: cfg.failOn})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -461,16 +461,7 @@ func unwrapPathError(err error) error {
 
 // failing reports whether an un-suppressed finding is at or above failOn.
 func failing(findings []reports.Finding, failOn string) bool {
-	if failOn == "none" {
-		return false
-	}
-	threshold := reports.Severity(failOn).Rank()
-	for _, f := range findings {
-		if f.Suppression == nil && f.Severity.Rank() >= threshold {
-			return true
-		}
-	}
-	return false
+	return reports.AtOrAbove(findings, failOn) > 0
 }
 
 // detectionRules lists the audit detections' rules with default options.
