@@ -23,6 +23,11 @@ package reports
 //     expected a physical location"). Relative URIs avoid GitHub's
 //     "URI scheme did not match the checkout" rejection; a path that stays
 //     absolute is written as a file:// URI.
+//   - A line that is approximate (an object rendered from a Helm template or
+//     a Kustomize base, traced back to the nearest line) is marked on its
+//     location with properties.approximate: true, the JSON's
+//     location.approximate; a result whose primary line is approximate also
+//     says so at the end of its message, which is what GitHub shows.
 //   - partialFingerprints["kubegrant/v1"] is Fingerprint; kubegrant never sets
 //     primaryLocationLineHash, which GitHub computes itself.
 //   - Suppressed findings carry suppressions [{kind: inSource}] for inline
@@ -67,6 +72,10 @@ const (
 	MaxSARIFLocations = sarifspec.MaxLocations
 	// MaxSARIFTags is GitHub's hard limit of tags per rule.
 	MaxSARIFTags = sarifspec.MaxTags
+
+	// approximateNote ends the message of a result whose line is
+	// approximate (see scanner.Source.Approximate).
+	approximateNote = " (approximate line: the nearest line of the template or base file that rendered the object)"
 
 	clusterURIPrefix = "kubegrant-cluster/"
 	auditURIPrefix   = "kubegrant-audit/"
@@ -339,6 +348,10 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 	if msg == "" {
 		msg = f.RuleID
 	}
+	if f.Location.Approximate && f.Location.File != "" && f.Location.Line > 0 {
+		// GitHub shows the message, not the location's properties.
+		msg += approximateNote
+	}
 	res.WithMessage(sarif.NewTextMessage(msg))
 	if loc := s.location(f.Location, findingLogicalName(f)); loc != nil {
 		res.WithLocations([]*sarif.Location{loc})
@@ -506,10 +519,14 @@ func (s *sarifWriter) location(src scanner.Source, fallback string) *sarif.Locat
 			al.WithUriBaseId(SRCROOT)
 		}
 		pl := sarif.NewPhysicalLocation().WithArtifactLocation(al)
+		loc := sarif.NewLocationWithPhysicalLocation(pl)
 		if src.Line > 0 {
 			pl.WithRegion(sarif.NewRegion().WithStartLine(src.Line))
+			if src.Approximate {
+				loc.Properties = sarif.Properties{"approximate": true}
+			}
 		}
-		return sarif.NewLocationWithPhysicalLocation(pl)
+		return loc
 	}
 	fqn, prefix := src.Cluster, clusterURIPrefix
 	if fqn == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubegrant/kubegrant/internal/sarifcheck"
 	"github.com/kubegrant/kubegrant/reports"
 )
 
@@ -80,6 +81,62 @@ func TestScanRenderedDirectories(t *testing.T) {
 				if !strings.HasPrefix(f.Location.File, tc.location) || f.Location.Line == 0 {
 					t.Errorf("%s located at %s, not in %s", f.RuleID, f.Location, tc.location)
 				}
+			}
+		})
+	}
+}
+
+// TestApproximateLinesInSARIF: a finding whose line the renderer could
+// only trace approximately carries location.approximate in JSON and, in
+// SARIF, properties.approximate on that location and a note at the end of
+// the message (what GitHub shows); the SARIF stays valid.
+func TestApproximateLinesInSARIF(t *testing.T) {
+	for _, dir := range []string{renderData + "/shop/overlays/prod", renderData + "/webapp"} {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			js := scanReport(t, "", dir)
+			approx := map[string]bool{} // by fingerprint
+			for _, f := range js.Findings {
+				approx[f.Fingerprint] = f.Location.Approximate
+			}
+			res := runCLI(t, "", "scan", "--format", "sarif", "--fail-on", "none", dir)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			if err := sarifcheck.Validate([]byte(res.stdout)); err != nil {
+				t.Fatalf("SARIF is not valid: %v", err)
+			}
+			var doc struct {
+				Runs []struct {
+					Results []struct {
+						Message             struct{ Text string }
+						PartialFingerprints map[string]string
+						Locations           []struct {
+							Properties map[string]any
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range doc.Runs[0].Results {
+				fp := r.PartialFingerprints[reports.FingerprintKey]
+				want, ok := approx[fp]
+				if !ok {
+					t.Fatalf("result %s is not in the JSON report", fp)
+				}
+				got := r.Locations[0].Properties["approximate"] == true
+				noted := strings.HasSuffix(r.Message.Text, "(approximate line: the nearest line of the template or base file that rendered the object)")
+				if got != want || noted != want {
+					t.Errorf("%q: properties.approximate %v, noted %v; JSON location.approximate %v", r.Message.Text, got, noted, want)
+				}
+				if want {
+					n++
+				}
+			}
+			if dir == renderData+"/shop/overlays/prod" && n == 0 {
+				t.Error("no approximate line: the overlay's patched rule should have one")
 			}
 		})
 	}
