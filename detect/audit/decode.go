@@ -566,8 +566,11 @@ func (d *lineDecoder) list(out *[]string) bool {
 	}
 	d.i = end
 	if len(raw) <= maxSharedListLen {
-		if d.lists == nil || len(d.lists) >= maxSharedLists {
-			d.lists = make(map[string][]string, 256)
+		switch {
+		case d.lists == nil:
+			d.lists = map[string][]string{}
+		case len(d.lists) >= maxSharedLists:
+			clear(d.lists)
 		}
 		d.lists[string(raw)] = l
 	}
@@ -742,8 +745,11 @@ func (d *lineDecoder) intern(b []byte) string {
 	}
 	s := string(b)
 	if len(b) <= maxSharedLen {
-		if d.strs == nil || len(d.strs) >= maxShared {
-			d.strs = make(map[string]string, 1024)
+		switch {
+		case d.strs == nil:
+			d.strs = map[string]string{}
+		case len(d.strs) >= maxShared:
+			clear(d.strs)
 		}
 		d.strs[s] = s
 	}

@@ -142,7 +142,7 @@ func (s *streamer) readLinesParallel(lr *lineReader) error {
 func (s *streamer) endLines(sp *splitter, lr *lineReader) error {
 	lr.eof = true
 	if sp.err != nil {
-		s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: lr.lines + 1}, "reading: %s; rest of file skipped", errText(sp.err))
+		s.readError(lr.lines+1, sp.err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubegrant/kubegrant/scanner"
@@ -32,6 +33,31 @@ const (
 	// reach a few MB.
 	MaxLineBytes = 64 << 20
 )
+
+// readBufferSize is the read buffer of a file. Large reads (the chunks of
+// parallel.go) bypass it.
+const readBufferSize = 64 << 10
+
+// readers recycles read buffers between files: a directory of small files
+// would otherwise allocate one per file.
+var readers sync.Pool
+
+func newReader(r io.Reader, size int) *bufio.Reader {
+	if size == readBufferSize {
+		if br, ok := readers.Get().(*bufio.Reader); ok {
+			br.Reset(r)
+			return br
+		}
+	}
+	return bufio.NewReaderSize(r, size)
+}
+
+func putReader(br *bufio.Reader) {
+	if br.Size() == readBufferSize {
+		br.Reset(nil)
+		readers.Put(br)
+	}
+}
 
 // StreamOptions configure Stream.
 type StreamOptions struct {
@@ -301,6 +327,7 @@ func (s *streamer) readInput(in input) error {
 	s.file, s.line, s.skipped = in.name, 0, 0
 	s.stats.Files++
 	var r io.Reader
+	bufSize := readBufferSize // a small file gets a small buffer
 	if in.path == "-" {
 		if s.opts.Stdin == nil {
 			s.diag(scanner.DiagError, scanner.Source{File: in.name}, "no standard input to read")
@@ -315,6 +342,9 @@ func (s *streamer) readInput(in input) error {
 		}
 		defer f.Close()
 		r = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < readBufferSize {
+			bufSize = max(int(fi.Size())+1, 16)
+		}
 	}
 	records, errs := s.stats.Records, s.stats.Errors
 	defer func() {
@@ -322,7 +352,8 @@ func (s *streamer) readInput(in input) error {
 			s.stats.Rejected = append(s.stats.Rejected, in.name)
 		}
 	}()
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := newReader(r, bufSize)
+	defer putReader(br)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -330,7 +361,8 @@ func (s *streamer) readInput(in input) error {
 			return nil
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
+		br = newReader(zr, readBufferSize)
+		defer putReader(br)
 	}
 	err := s.readFormat(br)
 	if s.skipped > 0 {
@@ -364,7 +396,7 @@ func (s *streamer) readFormat(br *bufio.Reader) error {
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			s.stats.Lines += lr.lines
-			s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: lr.lines}, "reading: %s", errText(err))
+			s.readError(lr.lines, err)
 			return nil
 		}
 		pending = append(pending, numbered{append([]byte(nil), line...), lr.lines})
@@ -446,7 +478,7 @@ func (s *streamer) readLines(lr *lineReader, first []numbered, tooLongLine int) 
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: lr.lines + 1}, "reading: %s; rest of file skipped", errText(err))
+				s.readError(lr.lines+1, err)
 			}
 			return nil
 		}
@@ -537,6 +569,15 @@ func (s *streamer) diag(severity string, loc scanner.Source, format string, args
 		msg = loc.String() + ": " + msg
 	}
 	s.stats.Diagnostics = append(s.stats.Diagnostics, scanner.Diagnostic{Severity: severity, Message: msg, Location: loc})
+}
+
+// readErrorPrefix starts the diagnostic of an input that could not be
+// read to its end: it is about the input, not about a record.
+const readErrorPrefix = "reading: "
+
+// readError reports that the current file could not be read past line.
+func (s *streamer) readError(line int, err error) {
+	s.diag(scanner.DiagError, scanner.Source{File: s.file, Line: line}, readErrorPrefix+"%s; rest of file skipped", errText(err))
 }
 
 // recordError reports a malformed record at line of the current file.
@@ -701,7 +742,8 @@ type tracker struct {
 }
 
 func newTracker(limit int) *tracker {
-	return &tracker{m: make(map[trackKey]uint8, min(limit, 1<<16)), limit: limit}
+	// The map grows with use: a small log costs little.
+	return &tracker{m: map[trackKey]uint8{}, limit: limit}
 }
 
 func (t *tracker) get(k trackKey) uint8 { return t.m[k] }

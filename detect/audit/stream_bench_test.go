@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -74,5 +75,17 @@ func BenchmarkPlainDecode(b *testing.B) {
 			}
 		}
 		f.Close()
+	}
+}
+
+// BenchmarkStreamSmall is one small input, as a directory of many small
+// files or the fuzz test reads: its cost is the stream's fixed cost.
+func BenchmarkStreamSmall(b *testing.B) {
+	data := []byte(`{"kind":"Event","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/pods","user":{"username":"u"},"objectRef":{"resource":"pods"}}` + "\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Stream(context.Background(), []string{"-"}, StreamOptions{Stdin: bytes.NewReader(data)}, func(*Event) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
