@@ -58,9 +58,11 @@ type ReplayResult struct {
 }
 
 // SuggestedRoles renders least-privilege Roles and ClusterRoles, with their
-// bindings, covering exactly what each directly bound user and
-// ServiceAccount did in the observed window (multi-document YAML).
-func (res *ReplayResult) SuggestedRoles() ([]byte, error) {
+// bindings, covering exactly what each directly bound user, group and
+// ServiceAccount did in the observed window (multi-document YAML), less
+// the requests the detections reported, with the diff against each
+// subject's current grants (see usage.suggest).
+func (res *ReplayResult) SuggestedRoles() (*Suggestion, error) {
 	window := "no events observed"
 	if !res.Stats.First.IsZero() {
 		window = fmt.Sprintf("from %s to %s (%d events)", res.Stats.First.UTC().Format(time.RFC3339), res.Stats.Last.UTC().Format(time.RFC3339), res.Stats.Events)
@@ -68,7 +70,7 @@ func (res *ReplayResult) SuggestedRoles() ([]byte, error) {
 	if res.usage == nil {
 		return nil, errors.New("suggested roles need a replay with ReplayOptions.SuggestRoles")
 	}
-	return res.usage.RolesYAML(window)
+	return res.usage.suggest(window, res.Detections)
 }
 
 // Replay streams the audit logs once, marks every static finding exercised
@@ -377,9 +379,13 @@ func (r *replayer) observe(e *audit.Event, res *ReplayResult) {
 	}
 	if res.usage != nil {
 		// Every check RBAC allowed, the implied bind and escalate
-		// checks and the impersonation checks included.
-		for _, c := range RBACChecks(e) {
-			res.usage.record(c.User, c.Groups, &c.Request)
+		// checks and the impersonation checks included; denied requests
+		// yield none.
+		if checks := RBACChecks(e); len(checks) > 0 {
+			shape := eventShape(e)
+			for _, c := range checks {
+				res.usage.record(c.User, c.Groups, &c.Request, shape)
+			}
 		}
 	}
 	user, groups := e.Actor()

@@ -2,7 +2,9 @@ package detect
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -11,30 +13,54 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
+	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // usage records, per identity, the requests RBAC allowed it to make: the
 // material of a least-privilege Role (like audit2rbac, but for every subject
 // of the scanned bindings at once). Memory is bounded by the number of
-// distinct (identity, namespace, group, resource, verb) tuples, not by the
-// log.
+// distinct requests (identity, namespace, group, resource, verb, name) and
+// event shapes, not by the log.
 type usage struct {
+	graph *scanner.Graph
 	// subjects are the subjects of the scanned bindings, by identity key:
 	// the username of a User or ServiceAccount, "group:"+name of a Group.
 	// Only their use is recorded; a Group's is what its members did.
 	subjects map[string]scanner.Ref
-	// used[identity][namespace][group/resource or URL][verb] = the object
-	// names requested ("" for a request without a name).
-	used map[string]map[string]map[usedKey]map[string]map[string]bool
+	// used holds each request an identity made, with the shapes
+	// (eventShape) of the events it came from: a request a detection
+	// reported is found by the shapes of the detection's evidence.
+	used map[usedRequest]map[string]bool
+	// groups are the groups the log showed each user identity in: what
+	// RBAC could have allowed its requests through.
+	groups map[string]map[string]bool
 }
 
 type usedKey struct {
 	group, resource, url string
 }
 
+// usedRequest is one distinct request of an identity. name is "" for a
+// request without an object name.
+type usedRequest struct {
+	id, namespace string
+	key           usedKey
+	verb, name    string
+}
+
+// request is the RBAC request u stands for.
+func (u usedRequest) request() scanner.Request {
+	if u.key.resource == "" {
+		return scanner.Request{Verb: u.verb, Path: u.key.url}
+	}
+	res, sub, _ := strings.Cut(u.key.resource, "/")
+	return scanner.Request{Verb: u.verb, ResourceRequest: true, APIGroup: u.key.group, Resource: res, Subresource: sub, Namespace: u.namespace, Name: u.name}
+}
+
 func newUsage(g *scanner.Graph) *usage {
-	u := &usage{subjects: map[string]scanner.Ref{}, used: map[string]map[string]map[usedKey]map[string]map[string]bool{}}
+	u := &usage{graph: g, subjects: map[string]scanner.Ref{}, used: map[usedRequest]map[string]bool{}, groups: map[string]map[string]bool{}}
 	for _, b := range g.Bindings {
 		for _, s := range b.Subjects {
 			switch s.Kind {
@@ -62,47 +88,63 @@ func newUsage(g *scanner.Graph) *usage {
 // proposed for it (a binding to it is the problem, not its least privilege).
 const anonymousUser = "system:anonymous"
 
-// record notes one request RBAC allowed: for the user when it is a subject
-// of a scanned binding, and for each of its groups that is.
-func (u *usage) record(user string, groups []string, req *scanner.Request) {
+// eventShape identifies an event as a detection's evidence does (who,
+// verb, resource, namespace, name; see evidence): a request made by an
+// event of the same shape as one a detection reported is marked.
+func eventShape(e *audit.Event) string {
+	return shapeOf(e.Who(), e.Verb, e.Resource(), e.Object.Namespace, e.Object.Name)
+}
+
+func evidenceShape(ev *reports.Evidence) string {
+	return shapeOf(ev.User, ev.Verb, ev.Resource, ev.Namespace, ev.Name)
+}
+
+func shapeOf(who, verb, resource, namespace, name string) string {
+	return strings.Join([]string{who, verb, resource, namespace, name}, "\x00")
+}
+
+// record notes one request RBAC allowed, made by an event of the given
+// shape: for the user when it is a subject of a scanned binding, and for
+// each of its groups that is. Callers pass only allowed requests (RBACChecks
+// leaves out denied ones).
+func (u *usage) record(user string, groups []string, req *scanner.Request, shape string) {
 	if user == anonymousUser {
 		return
 	}
 	if _, ok := u.subjects[user]; ok {
-		u.add(user, req)
+		u.add(user, req, shape)
+		seen := u.groups[user]
+		if seen == nil {
+			seen = map[string]bool{}
+			u.groups[user] = seen
+		}
+		for _, g := range groups {
+			seen[g] = true
+		}
 	}
 	for _, g := range groups {
 		if _, ok := u.subjects["group:"+g]; ok {
-			u.add("group:"+g, req)
+			u.add("group:"+g, req, shape)
 		}
 	}
 }
 
-func (u *usage) add(id string, req *scanner.Request) {
-	byNS := u.used[id]
-	if byNS == nil {
-		byNS = map[string]map[usedKey]map[string]map[string]bool{}
-		u.used[id] = byNS
-	}
-	key := usedKey{url: req.Path}
+func (u *usage) add(id string, req *scanner.Request, shape string) {
+	r := usedRequest{id: id, namespace: req.Namespace, key: usedKey{url: req.Path}, verb: req.Verb, name: req.Name}
 	if req.ResourceRequest {
-		key = usedKey{group: req.APIGroup, resource: req.Resource}
+		r.key = usedKey{group: req.APIGroup, resource: req.Resource}
 		if req.Subresource != "" {
-			key.resource += "/" + req.Subresource
+			r.key.resource += "/" + req.Subresource
 		}
+	} else {
+		r.namespace, r.name = "", ""
 	}
-	byKey := byNS[req.Namespace]
-	if byKey == nil {
-		byKey = map[usedKey]map[string]map[string]bool{}
-		byNS[req.Namespace] = byKey
+	shapes := u.used[r]
+	if shapes == nil {
+		shapes = map[string]bool{}
+		u.used[r] = shapes
 	}
-	if byKey[key] == nil {
-		byKey[key] = map[string]map[string]bool{}
-	}
-	if byKey[key][req.Verb] == nil {
-		byKey[key][req.Verb] = map[string]bool{}
-	}
-	byKey[key][req.Verb][req.Name] = true
+	shapes[shape] = true
 }
 
 // suggestedName names a generated role after the subject it is for.
@@ -119,58 +161,369 @@ func suggestedName(s scanner.Ref) string {
 	return "kubegrant-observed-" + strings.NewReplacer(":", "-", "@", "-at-").Replace(name)
 }
 
-// RolesYAML renders, for every subject seen in the window, the Roles (one
-// per namespace it used) and the ClusterRole (cluster-scoped resources and
+// Suggestion is what --suggest-roles writes, with counts for the CLI.
+type Suggestion struct {
+	// YAML is the multi-document file: per subject, a comment block with
+	// the diff against its current grants and the requests left out, then
+	// its Roles and ClusterRole with their bindings.
+	YAML []byte
+	// Subjects counts the subjects seen in the window; Unused the rules of
+	// their current grants nothing used (each would be removed), Narrowed
+	// those used only in part; Flagged the requests left out because a
+	// detection reported them; NotGranted the proposed requests no grant of
+	// the scanned RBAC to the subject gives.
+	Subjects, Unused, Narrowed, Flagged, NotGranted int
+}
+
+// flaggedBy maps event shapes to the rule IDs of the detections whose
+// evidence holds an event of that shape.
+func flaggedBy(detections []reports.Finding) map[string][]string {
+	out := map[string][]string{}
+	for i := range detections {
+		f := &detections[i]
+		if f.Kind != reports.KindDetection {
+			continue
+		}
+		for j := range f.Evidence {
+			sh := evidenceShape(&f.Evidence[j])
+			if !slices.Contains(out[sh], f.RuleID) {
+				out[sh] = append(out[sh], f.RuleID)
+			}
+		}
+	}
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out
+}
+
+// suggest renders, for every subject seen in the window, the Roles (one per
+// namespace it used) and the ClusterRole (cluster-scoped resources and
 // non-resource URLs) that cover exactly what it did, with their bindings,
-// as multi-document YAML. Deterministic.
-func (u *usage) RolesYAML(window string) ([]byte, error) {
+// as multi-document YAML. A request an event of the same shape as a
+// detection's evidence made is left out of them and listed, commented, with
+// the detections' rule IDs: it is not least privilege but what to
+// investigate. Before each subject's documents, comments give the diff
+// against its current grants (see grantDiff). Deterministic.
+func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestion, error) {
+	flagged := flaggedBy(detections)
+	byID := map[string][]usedRequest{}
+	for r := range u.used {
+		byID[r.id] = append(byID[r.id], r)
+	}
+	sug := &Suggestion{Subjects: len(byID)}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Least-privilege RBAC suggested by kubegrant from what each subject did in the audit window\n# %s.\n# Review before applying: requests outside the window are not covered.\n", window)
-	users := make([]string, 0, len(u.used))
-	for user := range u.used {
-		users = append(users, user)
-	}
-	sort.Strings(users)
-	for _, user := range users {
-		subj := u.subjects[user]
-		name := suggestedName(subj)
-		byNS := u.used[user]
-		namespaces := make([]string, 0, len(byNS))
-		for ns := range byNS {
-			namespaces = append(namespaces, ns)
-		}
-		sort.Strings(namespaces)
-		for _, ns := range namespaces {
-			rules := rulesOf(byNS[ns])
-			rbSubject := rbacv1.Subject{Kind: subj.Kind, Name: subj.Name, Namespace: subj.Namespace}
-			if subj.Kind != scanner.KindServiceAccount {
-				rbSubject.APIGroup = rbacv1.GroupName
-			}
-			var objs []any
-			if ns == "" {
-				objs = []any{
-					rbacv1.ClusterRole{TypeMeta: typeMeta("ClusterRole"), ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules},
-					rbacv1.ClusterRoleBinding{TypeMeta: typeMeta("ClusterRoleBinding"), ObjectMeta: metav1.ObjectMeta{Name: name},
-						RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}, Subjects: []rbacv1.Subject{rbSubject}},
+	buf.WriteString("# Before each subject: the diff against its current grants (its own bindings; grants to groups it is in are\n# not listed), and the requests left out because a detection reported them.\n")
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		subj := u.subjects[id]
+		reqs := byID[id]
+		slices.SortFunc(reqs, compareUsed)
+		// Which requests a detection reported.
+		marks := map[usedRequest][]string{}
+		for _, r := range reqs {
+			for sh := range u.used[r] {
+				for _, rule := range flagged[sh] {
+					if !slices.Contains(marks[r], rule) {
+						marks[r] = append(marks[r], rule)
+					}
 				}
+			}
+			slices.Sort(marks[r])
+		}
+		d := u.grantDiff(subj, id, reqs, marks)
+		sug.Unused += d.unused
+		sug.Narrowed += d.narrowed
+		sug.NotGranted += len(d.notGranted)
+		sug.Flagged += len(marks)
+		fmt.Fprintf(&buf, "#\n# == %s ==\n", subjectString(subj))
+		for _, l := range d.lines {
+			buf.WriteString("#   " + l + "\n")
+		}
+		if len(d.notGranted) > 0 {
+			buf.WriteString("# Proposed below but given by no grant of the scanned RBAC to this subject (RBAC allowed it through a\n# group or a binding the scan did not see): check before applying:\n")
+			for _, r := range d.notGranted {
+				buf.WriteString("#   + " + describeUsed(r) + "\n")
+			}
+		}
+		if len(marks) > 0 {
+			buf.WriteString("# Left out: requests a detection reported. Grant them back only if the detection was a false positive:\n")
+			for _, r := range reqs {
+				if ids := marks[r]; ids != nil {
+					fmt.Fprintf(&buf, "#   ! %s (%s)\n", describeUsed(r), strings.Join(ids, ", "))
+				}
+			}
+		}
+		// The roles, per namespace, of the requests not reported.
+		byNS := map[string]map[usedKey]map[string]map[string]bool{}
+		for _, r := range reqs {
+			if marks[r] != nil {
+				continue
+			}
+			byKey := byNS[r.namespace]
+			if byKey == nil {
+				byKey = map[usedKey]map[string]map[string]bool{}
+				byNS[r.namespace] = byKey
+			}
+			if byKey[r.key] == nil {
+				byKey[r.key] = map[string]map[string]bool{}
+			}
+			if byKey[r.key][r.verb] == nil {
+				byKey[r.key][r.verb] = map[string]bool{}
+			}
+			byKey[r.key][r.verb][r.name] = true
+		}
+		if len(byNS) == 0 {
+			buf.WriteString("# Nothing proposed: every request it made was reported by a detection.\n")
+		}
+		if err := writeRoles(&buf, subj, byNS); err != nil {
+			return nil, fmt.Errorf("rendering suggested role for %s: %w", id, err)
+		}
+	}
+	sug.YAML = buf.Bytes()
+	return sug, nil
+}
+
+// writeRoles writes a subject's Role and RoleBinding per namespace of
+// byNS, and its ClusterRole and ClusterRoleBinding for "".
+func writeRoles(buf *bytes.Buffer, subj scanner.Ref, byNS map[string]map[usedKey]map[string]map[string]bool) error {
+	name := suggestedName(subj)
+	rbSubject := rbacv1.Subject{Kind: subj.Kind, Name: subj.Name, Namespace: subj.Namespace}
+	if subj.Kind != scanner.KindServiceAccount {
+		rbSubject.APIGroup = rbacv1.GroupName
+	}
+	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
+		rules := rulesOf(byNS[ns])
+		var objs []any
+		if ns == "" {
+			objs = []any{
+				rbacv1.ClusterRole{TypeMeta: typeMeta("ClusterRole"), ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules},
+				rbacv1.ClusterRoleBinding{TypeMeta: typeMeta("ClusterRoleBinding"), ObjectMeta: metav1.ObjectMeta{Name: name},
+					RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}, Subjects: []rbacv1.Subject{rbSubject}},
+			}
+		} else {
+			objs = []any{
+				rbacv1.Role{TypeMeta: typeMeta("Role"), ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Rules: rules},
+				rbacv1.RoleBinding{TypeMeta: typeMeta("RoleBinding"), ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+					RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}, Subjects: []rbacv1.Subject{rbSubject}},
+			}
+		}
+		for _, o := range objs {
+			data, err := yaml.Marshal(o)
+			if err != nil {
+				return err
+			}
+			buf.WriteString("---\n")
+			buf.Write(bytes.ReplaceAll(data, []byte("  creationTimestamp: null\n"), nil))
+		}
+	}
+	return nil
+}
+
+// diff is a subject's current grants against what it used.
+type diff struct {
+	lines            []string
+	unused, narrowed int
+	// notGranted are the proposed (unreported) requests that no grant of
+	// the scanned RBAC covering the subject allows.
+	notGranted []usedRequest
+}
+
+// grantDiff compares the rules of the subject's own grants with its
+// requests in the window. Each rule is:
+//
+//   - "never used: would be removed" when no request of the subject falls
+//     under it;
+//   - "used only by requests a detection reported: would be removed" when
+//     the only ones do (the suggestion leaves them out);
+//   - "used in part" with the verbs and resources it lists that no request
+//     used, which the suggestion drops (a "*" is reported as what was used);
+//   - "used" otherwise, saying so when every request named its object (the
+//     suggestion then lists them in resourceNames).
+//
+// It also lists the unreported requests that no grant covering the subject
+// (its own, its implicit groups', the groups the log showed it in) allows.
+func (u *usage) grantDiff(subj scanner.Ref, id string, reqs []usedRequest, marks map[usedRequest][]string) diff {
+	var d diff
+	var own, covering []*scanner.Grant
+	identity := scanner.NewIdentity(subj, slices.Sorted(maps.Keys(u.groups[id]))...)
+	for i := range u.graph.Grants {
+		g := &u.graph.Grants[i]
+		if g.Subject.Ref == subj {
+			own = append(own, g)
+		}
+		if g.Subject.Ref == subj || g.Subject.AppliesTo(identity.User, identity.Groups) {
+			covering = append(covering, g)
+		}
+	}
+	reqOf := make([]scanner.Request, len(reqs))
+	for i, r := range reqs {
+		reqOf[i] = r.request()
+	}
+	if len(own) == 0 {
+		d.lines = append(d.lines, "no grant of the scanned RBAC names it directly")
+	}
+	seen := map[string]bool{}
+	for _, g := range own {
+		line := fmt.Sprintf("%s -> %s: %s", g.Binding, g.Role, describeRule(&g.Rule))
+		if g.Scope != "" && g.Binding.Kind == scanner.KindRoleBinding && g.Role.Kind == scanner.KindClusterRole {
+			line += " in " + g.Scope
+		}
+		if src := g.RuleSource; src.File != "" {
+			line += " (" + src.String() + ")"
+		}
+		if seen[line] {
+			continue
+		}
+		seen[line] = true
+		var used, clean []int
+		for i := range reqs {
+			if g.Allows(&reqOf[i]) {
+				used = append(used, i)
+				if marks[reqs[i]] == nil {
+					clean = append(clean, i)
+				}
+			}
+		}
+		switch {
+		case len(used) == 0:
+			d.unused++
+			d.lines = append(d.lines, "- "+line+": never used: would be removed")
+			continue
+		case len(clean) == 0:
+			d.unused++
+			d.lines = append(d.lines, "- "+line+": used only by requests a detection reported: would be removed")
+			continue
+		}
+		verbs, resources := unusedParts(&g.Rule, reqs, clean)
+		if len(verbs) == 0 && len(resources) == 0 {
+			named := len(g.Rule.ResourceNames) == 0 && g.Rule.NonResourceURLs == nil &&
+				!slices.ContainsFunc(clean, func(i int) bool { return reqs[i].name == "" })
+			if named {
+				d.lines = append(d.lines, "  "+line+": used, on named objects only: the suggestion lists them in resourceNames")
 			} else {
-				objs = []any{
-					rbacv1.Role{TypeMeta: typeMeta("Role"), ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Rules: rules},
-					rbacv1.RoleBinding{TypeMeta: typeMeta("RoleBinding"), ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-						RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}, Subjects: []rbacv1.Subject{rbSubject}},
-				}
+				d.lines = append(d.lines, "  "+line+": used")
 			}
-			for _, o := range objs {
-				data, err := yaml.Marshal(o)
-				if err != nil {
-					return nil, fmt.Errorf("rendering suggested role for %s: %w", user, err)
-				}
-				buf.WriteString("---\n")
-				buf.Write(bytes.ReplaceAll(data, []byte("  creationTimestamp: null\n"), nil))
-			}
+			continue
+		}
+		d.narrowed++
+		var parts []string
+		if len(verbs) > 0 {
+			parts = append(parts, "verbs "+strings.Join(verbs, ", "))
+		}
+		if len(resources) > 0 {
+			parts = append(parts, "resources "+strings.Join(resources, ", "))
+		}
+		d.lines = append(d.lines, "~ "+line+": used in part; never used: "+strings.Join(parts, "; ")+": would be dropped")
+	}
+	for i, r := range reqs {
+		if marks[r] != nil {
+			continue
+		}
+		if !slices.ContainsFunc(covering, func(g *scanner.Grant) bool { return g.Allows(&reqOf[i]) }) {
+			d.notGranted = append(d.notGranted, r)
 		}
 	}
-	return buf.Bytes(), nil
+	return d
+}
+
+// unusedParts returns the verbs and the resources a rule lists that none
+// of the requests at idx used. A "*" is never unused: the rest of the rule
+// names what was.
+func unusedParts(rule *rbacv1.PolicyRule, reqs []usedRequest, idx []int) (verbs, resources []string) {
+	for _, v := range rule.Verbs {
+		if v == rbacv1.VerbAll || slices.ContainsFunc(idx, func(i int) bool { return reqs[i].verb == v }) {
+			continue
+		}
+		verbs = append(verbs, v)
+	}
+	for _, res := range rule.Resources {
+		if res == rbacv1.ResourceAll || slices.ContainsFunc(idx, func(i int) bool { return resourceUses(res, reqs[i].key.resource) }) {
+			continue
+		}
+		resources = append(resources, res)
+	}
+	for _, url := range rule.NonResourceURLs {
+		one := rbacv1.PolicyRule{NonResourceURLs: []string{url}}
+		if slices.ContainsFunc(idx, func(i int) bool { return reqs[i].key.url != "" && scanner.NonResourceURLMatches(&one, reqs[i].key.url) }) {
+			continue
+		}
+		resources = append(resources, url)
+	}
+	return verbs, resources
+}
+
+// resourceUses reports whether a rule's resource entry res ("pods",
+// "pods/exec", "*/scale", "pods/*") covers the used "resource[/sub]".
+func resourceUses(res, used string) bool {
+	_, sub, _ := strings.Cut(used, "/")
+	return scanner.ResourceMatches(&rbacv1.PolicyRule{Resources: []string{res}}, used, sub)
+}
+
+func compareUsed(a, b usedRequest) int {
+	return cmp.Or(
+		strings.Compare(a.namespace, b.namespace),
+		strings.Compare(a.key.group, b.key.group),
+		strings.Compare(a.key.resource, b.key.resource),
+		strings.Compare(a.key.url, b.key.url),
+		strings.Compare(a.verb, b.verb),
+		strings.Compare(a.name, b.name),
+	)
+}
+
+// describeUsed renders a request as "create serviceaccounts/token
+// kube-system/rbac-operator", "get deployments.apps in apps" or "get /healthz".
+func describeUsed(r usedRequest) string {
+	if r.key.resource == "" {
+		return r.verb + " " + r.key.url
+	}
+	res := r.key.resource
+	if r.key.group != "" {
+		base, sub, ok := strings.Cut(res, "/")
+		res = base + "." + r.key.group
+		if ok {
+			res += "/" + sub
+		}
+	}
+	s := r.verb + " " + res
+	switch {
+	case r.name != "" && r.namespace != "":
+		s += " " + r.namespace + "/" + r.name
+	case r.name != "":
+		s += " " + r.name
+	case r.namespace != "":
+		s += " in " + r.namespace
+	}
+	return s
+}
+
+// describeRule renders a policy rule on one line: "get,list secrets
+// [a b]", "create pods/exec", "get /healthz".
+func describeRule(r *rbacv1.PolicyRule) string {
+	var res []string
+	for _, g := range r.APIGroups {
+		for _, x := range r.Resources {
+			if g != "" {
+				x += "." + g
+			}
+			res = append(res, x)
+		}
+	}
+	res = append(res, r.NonResourceURLs...)
+	s := strings.Join(r.Verbs, ",") + " " + strings.Join(res, ",")
+	if len(r.ResourceNames) > 0 {
+		s += " [" + strings.Join(r.ResourceNames, " ") + "]"
+	}
+	return s
+}
+
+// subjectString names a subject as kubegrant's reports do: "ServiceAccount
+// ci/deployer", "User alice", "Group oncall".
+func subjectString(s scanner.Ref) string {
+	if s.Namespace != "" {
+		return s.Kind + " " + s.Namespace + "/" + s.Name
+	}
+	return s.Kind + " " + s.Name
 }
 
 func typeMeta(kind string) metav1.TypeMeta {

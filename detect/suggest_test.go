@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubegrant/kubegrant/detect/audit"
+	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -31,14 +34,15 @@ func TestSuggestedRoles(t *testing.T) {
 		{Verb: "get", ResourceRequest: true, Resource: "nodes", Name: "n1"},
 		{Verb: "get", Path: "/healthz"},
 	} {
-		u.record(sa, nil, &req)
+		u.record(sa, nil, &req, "e")
 	}
-	u.record("mallory", nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "secrets", Namespace: "apps"}) // not a subject
+	u.record("mallory", nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "secrets", Namespace: "apps"}, "e") // not a subject
 
-	data, err := u.RolesYAML("window")
+	sug, err := u.suggest("window", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := sug.YAML
 	docs := strings.Split(string(data), "\n---\n")[1:]
 	if len(docs) != 4 {
 		t.Fatalf("want ClusterRole, ClusterRoleBinding, Role, RoleBinding; got %d documents:\n%s", len(docs), data)
@@ -104,16 +108,17 @@ func TestSuggestedRolesPerSubject(t *testing.T) {
 	}}}
 	u := newUsage(g)
 	sa := scanner.ServiceAccountUsername("ci", "deployer")
-	u.record(sa, []string{"system:authenticated"}, &scanner.Request{Verb: "create", ResourceRequest: true, Resource: "serviceaccounts", Subresource: "token", Namespace: "kube-system", Name: "rbac-operator"})
-	u.record(sa, nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "configmaps", Namespace: "kube-system", Name: "a"})
-	u.record(sa, nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "configmaps", Namespace: "kube-system"})
-	u.record("bob", []string{"oncall", "system:authenticated"}, &scanner.Request{Verb: "list", ResourceRequest: true, Resource: "pods", Namespace: "web"})
-	u.record("system:anonymous", []string{"system:unauthenticated"}, &scanner.Request{Verb: "get", Path: "/version"})
+	u.record(sa, []string{"system:authenticated"}, &scanner.Request{Verb: "create", ResourceRequest: true, Resource: "serviceaccounts", Subresource: "token", Namespace: "kube-system", Name: "rbac-operator"}, "e")
+	u.record(sa, nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "configmaps", Namespace: "kube-system", Name: "a"}, "e")
+	u.record(sa, nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "configmaps", Namespace: "kube-system"}, "e")
+	u.record("bob", []string{"oncall", "system:authenticated"}, &scanner.Request{Verb: "list", ResourceRequest: true, Resource: "pods", Namespace: "web"}, "e")
+	u.record("system:anonymous", []string{"system:unauthenticated"}, &scanner.Request{Verb: "get", Path: "/version"}, "e")
 
-	data, err := u.RolesYAML("window")
+	sug, err := u.suggest("window", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := sug.YAML
 	var roles []rbacv1.Role
 	for _, doc := range strings.Split(string(data), "\n---\n")[1:] {
 		var r rbacv1.Role
@@ -137,5 +142,126 @@ func TestSuggestedRolesPerSubject(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("suggested roles (-want +got):\n%s", diff)
+	}
+}
+
+// TestSuggestDiff: the suggestion compares each rule of the subject's own
+// grants with what it did, leaves out what a detection reported (and says
+// so), and flags a proposed request no grant of the scanned RBAC gives.
+func TestSuggestDiff(t *testing.T) {
+	sa := scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: "ci", Name: "deployer"}
+	grant := func(binding, role scanner.Ref, scope string, subject scanner.Ref, rule rbacv1.PolicyRule) scanner.Grant {
+		return scanner.Grant{Subject: scanner.Subject{Ref: subject}, Binding: binding, Role: role, Scope: scope, Rule: rule}
+	}
+	crb := func(name string) scanner.Ref { return scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: name} }
+	cr := func(name string) scanner.Ref { return scanner.Ref{Kind: scanner.KindClusterRole, Name: name} }
+	rb := scanner.Ref{Kind: scanner.KindRoleBinding, Namespace: "apps", Name: "dep"}
+	role := scanner.Ref{Kind: scanner.KindRole, Namespace: "apps", Name: "dep"}
+	core := func(verbs []string, resources ...string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{APIGroups: []string{""}, Resources: resources, Verbs: verbs}
+	}
+	g := &scanner.Graph{
+		Bindings: []*scanner.Binding{{Ref: crb("minter"), Subjects: []scanner.Subject{{Ref: sa}}}},
+		Grants: []scanner.Grant{
+			grant(crb("minter"), cr("minter"), "", sa, core([]string{"create"}, "serviceaccounts/token")),
+			grant(rb, role, "apps", sa, core([]string{"get", "list", "delete"}, "pods")),
+			grant(rb, role, "apps", sa, core([]string{"get"}, "configmaps")),
+			grant(crb("all-secrets"), cr("secrets"), "", sa, core([]string{"*"}, "secrets", "pods/log")),
+			// Through an implicit group: not the subject's own, but it
+			// gives the nodes read.
+			grant(crb("nodes"), cr("nodes"), "", scanner.Ref{Kind: scanner.KindGroup, Name: "system:serviceaccounts"}, core([]string{"get"}, "nodes")),
+		},
+	}
+	u := newUsage(g)
+	user := scanner.ServiceAccountUsername("ci", "deployer")
+	res := func(verb, ns, resource, sub, name string) scanner.Request {
+		return scanner.Request{Verb: verb, ResourceRequest: true, Namespace: ns, Resource: resource, Subresource: sub, Name: name}
+	}
+	for _, r := range []scanner.Request{
+		res("create", "kube-system", "serviceaccounts", "token", "victim"),
+		res("get", "apps", "pods", "", "p1"),
+		res("list", "apps", "pods", "", ""),
+		res("get", "apps", "secrets", "", "s1"),
+		res("get", "", "nodes", "", "n1"),
+		{Verb: "get", Path: "/healthz"},
+	} {
+		resource := r.Resource
+		if r.Subresource != "" {
+			resource += "/" + r.Subresource
+		}
+		if r.Path != "" {
+			resource = r.Path
+		}
+		u.record(user, []string{"system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"}, &r,
+			shapeOf(user, r.Verb, resource, r.Namespace, r.Name))
+	}
+	detections := []reports.Finding{{RuleID: "KGD01", Kind: reports.KindDetection, Evidence: []reports.Evidence{
+		{User: user, Verb: "create", Resource: "serviceaccounts/token", Namespace: "kube-system", Name: "victim"},
+	}}, {RuleID: "KG011", Kind: reports.KindGrant, Evidence: []reports.Evidence{ // not a detection: does not mark
+		{User: user, Verb: "get", Resource: "pods", Namespace: "apps", Name: "p1"},
+	}}}
+	sug, err := u.suggest("window", detections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(sug.YAML)
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"used only by the reported request", "- ClusterRoleBinding/minter -> ClusterRole/minter: create serviceaccounts/token: used only by requests a detection reported: would be removed"},
+		{"verb never used", "~ RoleBinding/apps/dep -> Role/apps/dep: get,list,delete pods: used in part; never used: verbs delete: would be dropped"},
+		{"never used", "- RoleBinding/apps/dep -> Role/apps/dep: get configmaps: never used: would be removed"},
+		{"* verbs, one resource unused", "~ ClusterRoleBinding/all-secrets -> ClusterRole/secrets: * secrets,pods/log: used in part; never used: resources pods/log: would be dropped"},
+		{"reported request left out", "#   ! create serviceaccounts/token kube-system/victim (KGD01)"},
+		{"given by no grant", "#   + get /healthz"},
+	} {
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%s: no %q in\n%s", tc.name, tc.want, out)
+		}
+	}
+	// The group's grant gives the nodes read: not flagged as ungranted.
+	if strings.Contains(out, "+ get nodes") {
+		t.Errorf("nodes read flagged though a group grant gives it:\n%s", out)
+	}
+	// The reported request is in no proposed role; the others are.
+	var proposed []rbacv1.PolicyRule
+	for _, doc := range strings.Split(out, "\n---\n")[1:] {
+		var r rbacv1.Role
+		if err := yaml.Unmarshal([]byte(doc), &r); err != nil {
+			t.Fatal(err)
+		}
+		proposed = append(proposed, r.Rules...)
+	}
+	allowed := func(req scanner.Request) bool {
+		return slices.ContainsFunc(proposed, func(r rbacv1.PolicyRule) bool { return scanner.RuleAllows(&r, &req) })
+	}
+	if allowed(res("create", "", "serviceaccounts", "token", "victim")) {
+		t.Error("the reported token request is proposed")
+	}
+	for _, req := range []scanner.Request{res("get", "", "pods", "", "p1"), res("get", "", "nodes", "", "n1"), {Verb: "get", Path: "/healthz"}} {
+		if !allowed(req) {
+			t.Errorf("%+v not proposed", req)
+		}
+	}
+	if want := (Suggestion{Subjects: 1, Unused: 2, Narrowed: 2, Flagged: 1, NotGranted: 1}); sug.Subjects != want.Subjects || sug.Unused != want.Unused ||
+		sug.Narrowed != want.Narrowed || sug.Flagged != want.Flagged || sug.NotGranted != want.NotGranted {
+		t.Errorf("counts %+v, want %+v", *sug, want)
+	}
+}
+
+// TestEventShapeIsEvidenceShape: an event and the evidence a detection
+// keeps of it have the same shape, impersonation and subresources
+// included, so a reported request is always found.
+func TestEventShapeIsEvidenceShape(t *testing.T) {
+	for _, e := range []*audit.Event{
+		{AuditID: "1", User: audit.User{Name: "alice"}, Verb: "get", Object: audit.ObjectRef{Resource: "secrets", Namespace: "ns", Name: "s"}},
+		{AuditID: "2", User: audit.User{Name: "support"}, Impersonated: &audit.User{Name: "bob"}, Verb: "create",
+			Object: audit.ObjectRef{Resource: "pods", Subresource: "exec", Namespace: "ns", Name: "p"}},
+		{AuditID: "3", User: audit.User{Name: "ops"}, Verb: "create", Object: audit.ObjectRef{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings", Name: "b"}},
+	} {
+		ev := evidence(e)
+		if eventShape(e) != evidenceShape(&ev) {
+			t.Errorf("event %s: shape %q, evidence shape %q", e.AuditID, eventShape(e), evidenceShape(&ev))
+		}
 	}
 }

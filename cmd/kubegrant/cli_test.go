@@ -97,6 +97,56 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestDemoSuggestedRoles: --suggest-roles on the demo gives the roles of
+// testdata/golden/demo.suggest.yaml (-update rewrites it): the attack's
+// requests (the token mint, the exec, the secret reads, the binding and
+// its bind check) are left out and named with their detections, and each
+// subject's current grants are diffed against what it did.
+func TestDemoSuggestedRoles(t *testing.T) {
+	t.Chdir("../..")
+	out := filepath.Join(t.TempDir(), "roles.yaml")
+	r := runCLI(t, "", "scan", "testdata/demo/manifests", "--audit-log", "testdata/demo/audit/audit.log",
+		"--format", "json", "--fail-on", "none", "--suggest-roles", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("cmd", "kubegrant", "testdata", "golden", "demo.suggest.yaml")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+	}
+	for _, w := range []string{
+		"#   ! create serviceaccounts/token kube-system/rbac-operator (KGD01, KGD06, KGD26)",
+		"#   ! bind clusterroles.rbac.authorization.k8s.io cluster-admin (KGD12, KGD26)",
+	} {
+		if !strings.Contains(string(got), w) {
+			t.Errorf("%s lacks %q", golden, w)
+		}
+	}
+	// Anonymous, system:masters and node requests get no role; a denied
+	// request (the deployer's read of payments-db) is not proposed.
+	for _, never := range []string{"system:anonymous", "kubernetes-admin", "system:node:node-1", "payments-db"} {
+		if strings.Contains(string(got), never) {
+			t.Errorf("%s names %s", golden, never)
+		}
+	}
+	if !strings.Contains(r.stderr, "suggested roles for 5 subjects written to "+out) {
+		t.Errorf("stderr lacks the summary:\n%s", r.stderr)
+	}
+}
+
 // TestDemoGolden renders the demo (manifests + audit log) in every format
 // and compares with testdata/golden; -update rewrites them.
 func TestDemoGolden(t *testing.T) {

@@ -70,7 +70,7 @@ func parseScanFlags(args []string, io stdio) (*scanConfig, error) {
 	fs.StringVar(&cfg.baseline, "baseline", "", "a previous json or sarif report: findings already in it do not count for --fail-on")
 	fs.StringVar(&cfg.config, "config", "", "config file with suppression exceptions (default: "+defaultConfig+" in the working directory when present; '' for none)")
 	fs.BoolVar(&cfg.showSuppressed, "show-suppressed", false, "text format: also list suppressed findings")
-	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did to this file (YAML)")
+	fs.StringVar(&cfg.suggestRoles, "suggest-roles", "", "with --audit-log: write least-privilege Roles built from what each subject did, less what a detection reported, with the diff against its current grants, to this file (YAML)")
 	fs.StringVar(&cfg.since, "since", "", "with --audit-log: ignore requests before this time (RFC 3339, YYYY-MM-DD, or an age such as 30d or 12h)")
 	fs.StringVar(&cfg.until, "until", "", "with --audit-log: ignore requests after this time (RFC 3339, YYYY-MM-DD (the whole day), or an age)")
 	fs.StringArrayVar(&cfg.helm.ValueFiles, "helm-values", nil, "Helm charts: a values file merged over values.yaml (repeatable, in order; helm -f)")
@@ -267,13 +267,16 @@ func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, gr
 		report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
 	}
 	if cfg.suggestRoles != "" {
-		data, err := res.SuggestedRoles()
+		sug, err := res.SuggestedRoles()
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(cfg.suggestRoles, data, 0o644); err != nil {
+		if err := os.WriteFile(cfg.suggestRoles, sug.YAML, 0o644); err != nil {
 			return fmt.Errorf("writing suggested roles: %w", err)
 		}
+		fmt.Fprintf(io.err, "kubegrant: suggested roles for %s written to %s: %s to remove, %s to narrow, %s left out because a detection reported them, %s that no scanned grant gives\n",
+			count(sug.Subjects, "subject"), cfg.suggestRoles, count(sug.Unused, "grant rule"), count(sug.Narrowed, "grant rule"),
+			count(sug.Flagged, "request"), count(sug.NotGranted, "proposed request"))
 	}
 	fmt.Fprintf(io.err, "kubegrant: %s (%s) replayed in %s; %s\n",
 		count(res.Stats.Events, "audit event"), count(res.Stats.Errors, "bad line"),
