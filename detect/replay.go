@@ -60,9 +60,11 @@ type ReplayResult struct {
 // SuggestedRoles renders least-privilege Roles and ClusterRoles, with their
 // bindings, covering exactly what each directly bound user, group and
 // ServiceAccount did in the observed window (multi-document YAML), less
-// the requests the detections reported, with the diff against each
-// subject's current grants (see usage.suggest).
-func (res *ReplayResult) SuggestedRoles() (*Suggestion, error) {
+// the requests the detections among findings reported, with the diff
+// against each subject's current grants (see usage.suggest). findings are
+// the report's, suppressed: a detection a person accepted (Suppression
+// Accepted) marks nothing; one in the baseline still does.
+func (res *ReplayResult) SuggestedRoles(findings []reports.Finding) (*Suggestion, error) {
 	window := "no events observed"
 	if !res.Stats.First.IsZero() {
 		window = fmt.Sprintf("from %s to %s (%d events)", res.Stats.First.UTC().Format(time.RFC3339), res.Stats.Last.UTC().Format(time.RFC3339), res.Stats.Events)
@@ -70,7 +72,7 @@ func (res *ReplayResult) SuggestedRoles() (*Suggestion, error) {
 	if res.usage == nil {
 		return nil, errors.New("suggested roles need a replay with ReplayOptions.SuggestRoles")
 	}
-	return res.usage.suggest(window, res.Detections)
+	return res.usage.suggest(window, findings)
 }
 
 // Replay streams the audit logs once, marks every static finding exercised

@@ -176,12 +176,13 @@ type Suggestion struct {
 }
 
 // flaggedBy maps event shapes to the rule IDs of the detections whose
-// evidence holds an event of that shape.
+// evidence holds an event of that shape, less the detections a person
+// accepted (an inline or config suppression).
 func flaggedBy(detections []reports.Finding) map[string][]string {
 	out := map[string][]string{}
 	for i := range detections {
 		f := &detections[i]
-		if f.Kind != reports.KindDetection {
+		if f.Kind != reports.KindDetection || f.Suppression != nil && f.Suppression.Accepted() {
 			continue
 		}
 		for j := range f.Evidence {

@@ -265,3 +265,40 @@ func TestEventShapeIsEvidenceShape(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestAcceptedDetections: a detection a person accepted (inline or
+// config) does not keep its requests out of the roles; one that is only
+// in the baseline still does.
+func TestSuggestAcceptedDetections(t *testing.T) {
+	sa := scanner.Ref{Kind: scanner.KindServiceAccount, Namespace: "ci", Name: "deployer"}
+	u := newUsage(&scanner.Graph{Bindings: []*scanner.Binding{{Subjects: []scanner.Subject{{Ref: sa}}}}})
+	user := scanner.ServiceAccountUsername("ci", "deployer")
+	for _, name := range []string{"accepted", "baseline", "plain"} {
+		u.record(user, nil, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "secrets", Namespace: "apps", Name: name},
+			shapeOf(user, "get", "secrets", "apps", name))
+	}
+	detection := func(rule, name, suppression string) reports.Finding {
+		f := reports.Finding{RuleID: rule, Kind: reports.KindDetection, Evidence: []reports.Evidence{{User: user, Verb: "get", Resource: "secrets", Namespace: "apps", Name: name}}}
+		if suppression != "" {
+			f.Suppression = &reports.Suppression{Kind: suppression}
+		}
+		return f
+	}
+	sug, err := u.suggest("window", []reports.Finding{
+		detection("KGD02", "accepted", reports.SuppressConfig),
+		detection("KGD03", "baseline", reports.SuppressBaseline),
+		detection("KGD04", "plain", ""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(sug.YAML)
+	for _, want := range []string{"! get secrets apps/baseline (KGD03)", "! get secrets apps/plain (KGD04)", "  - accepted\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "KGD02") || sug.Flagged != 2 {
+		t.Errorf("the accepted detection marks its request (%d flagged):\n%s", sug.Flagged, out)
+	}
+}

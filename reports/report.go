@@ -156,6 +156,11 @@ const (
 // it ("external").
 func (s *Suppression) InSource() bool { return s.Kind == SuppressInline }
 
+// Accepted reports whether a person accepted the finding (an inline
+// annotation or a config exception), rather than kubegrant judging it the
+// platform's (platform-default) or it having been there before (baseline).
+func (s *Suppression) Accepted() bool { return s.Kind == SuppressInline || s.Kind == SuppressConfig }
+
 // RelatedLocation is a secondary location of a finding (the binding and the
 // subject entry of a grant), shown by SARIF viewers next to the main one.
 type RelatedLocation struct {

@@ -182,8 +182,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 			return err
 		}
 	}
+	var replay *detect.ReplayResult
 	if len(cfg.auditLogs) > 0 {
-		if err := dynamicPass(ctx, cfg, io, root, graph, report, detectOpts); err != nil {
+		if replay, err = dynamicPass(ctx, cfg, io, root, graph, report, detectOpts); err != nil {
 			return err
 		}
 	}
@@ -197,6 +198,13 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.suggestRoles != "" {
+		// After the suppressions: a detection a person accepted does not
+		// keep its requests out of the roles.
+		if err := writeSuggestion(cfg, io, replay, report.Findings); err != nil {
+			return err
+		}
 	}
 	printDiagnostics(io, report.Diagnostics)
 
@@ -245,14 +253,13 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 }
 
 // dynamicPass replays the audit logs: it marks the static findings
-// exercised or not, adds the detections and the audit window, and writes
-// the suggested roles when asked.
-func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report, detectOpts detect.DetectOptions) error {
+// exercised or not, and adds the detections and the audit window.
+func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, graph *scanner.Graph, report *reports.Report, detectOpts detect.DetectOptions) (*detect.ReplayResult, error) {
 	start := time.Now()
 	res, err := detect.Replay(ctx, cfg.auditLogs, graph, report.Findings, report.Rules,
 		detect.ReplayOptions{Stream: detect.StreamOptions{Stdin: io.in, Root: root, Since: cfg.window.since, Until: cfg.window.until}, Detect: detectOpts, SuggestRoles: cfg.suggestRoles != ""})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The replay marked the capability findings: a path was walked when
 	// its hops were, in order.
@@ -266,21 +273,25 @@ func dynamicPass(ctx context.Context, cfg *scanConfig, io stdio, root string, gr
 		report.Summary.ObservedFrom = res.Stats.First.UTC().Format(time.RFC3339)
 		report.Summary.ObservedTo = res.Stats.Last.UTC().Format(time.RFC3339)
 	}
-	if cfg.suggestRoles != "" {
-		sug, err := res.SuggestedRoles()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(cfg.suggestRoles, sug.YAML, 0o644); err != nil {
-			return fmt.Errorf("writing suggested roles: %w", err)
-		}
-		fmt.Fprintf(io.err, "kubegrant: suggested roles for %s written to %s: %s to remove, %s to narrow, %s left out because a detection reported them, %s that no scanned grant gives\n",
-			count(sug.Subjects, "subject"), cfg.suggestRoles, count(sug.Unused, "grant rule"), count(sug.Narrowed, "grant rule"),
-			count(sug.Flagged, "request"), count(sug.NotGranted, "proposed request"))
-	}
 	fmt.Fprintf(io.err, "kubegrant: %s (%s) replayed in %s; %s\n",
 		count(res.Stats.Events, "audit event"), count(res.Stats.Errors, "bad line"),
 		time.Since(start).Round(time.Millisecond), count(len(res.Detections), "detection"))
+	return res, nil
+}
+
+// writeSuggestion writes the suggested roles of the replay, marking the
+// requests of findings' detections, and says what they change.
+func writeSuggestion(cfg *scanConfig, io stdio, replay *detect.ReplayResult, findings []reports.Finding) error {
+	sug, err := replay.SuggestedRoles(findings)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.suggestRoles, sug.YAML, 0o644); err != nil {
+		return fmt.Errorf("writing suggested roles: %w", err)
+	}
+	fmt.Fprintf(io.err, "kubegrant: suggested roles for %s written to %s: %s to remove, %s to narrow, %s left out because a detection reported them, %s that no scanned grant gives\n",
+		count(sug.Subjects, "subject"), cfg.suggestRoles, count(sug.Unused, "grant rule"), count(sug.Narrowed, "grant rule"),
+		count(sug.Flagged, "request"), count(sug.NotGranted, "proposed request"))
 	return nil
 }
 
