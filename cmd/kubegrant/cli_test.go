@@ -97,6 +97,30 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// checkGolden compares got with cmd/kubegrant/testdata/golden/name, from
+// the repository root (the tests that call it chdir there); -update
+// rewrites the file first. It returns the golden's path.
+func checkGolden(t *testing.T, name, got string) string {
+	t.Helper()
+	golden := filepath.Join("cmd", "kubegrant", "testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+	}
+	return golden
+}
+
 // TestDemoSuggestedRoles: --suggest-roles on the demo gives the roles of
 // testdata/golden/demo.suggest.yaml (-update rewrites it): the attack's
 // requests (the token mint, the exec, the secret reads, the binding and
@@ -114,19 +138,7 @@ func TestDemoSuggestedRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("cmd", "kubegrant", "testdata", "golden", "demo.suggest.yaml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
+	golden := checkGolden(t, "demo.suggest.yaml", string(got))
 	for _, w := range []string{
 		"#   ! create serviceaccounts/token kube-system/rbac-operator (KGD01, KGD06, KGD26)",
 		"#   ! bind clusterroles.rbac.authorization.k8s.io cluster-admin (KGD12, KGD26)",
@@ -160,23 +172,7 @@ func TestDemoGolden(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			got := normalizeVersion(r.stdout)
-			golden := filepath.Join("cmd", "kubegrant", "testdata", "golden", "demo."+format)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			checkGolden(t, "demo."+format, normalizeVersion(r.stdout))
 			if format == "sarif" {
 				if err := sarifcheck.Validate([]byte(r.stdout)); err != nil {
 					t.Errorf("demo SARIF is not valid: %v", err)
