@@ -41,6 +41,13 @@ func cspHash(s string) string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
+// HTMLLimit bounds the findings an HTML page lists: past it, the least
+// severe are counted instead (the summary still counts them, the JSON
+// report lists them), so that a large cluster's page still opens in a
+// browser (gen.py's medium data, 23,798 findings, made a 35 MB page that
+// took a headless Chromium over a minute to load).
+const HTMLLimit = 5000
+
 // clusterWide is the namespace filter's name for cluster-wide grants.
 const clusterWide = "(cluster-wide)"
 
@@ -86,6 +93,9 @@ type htmlView struct {
 	Others      []htmlFinding
 	Suppressed  []htmlFinding
 	Diagnostics []htmlDiagnostic
+
+	// Omitted counts the findings not listed, past Limit.
+	Omitted, Limit int
 
 	// Namespaces and IdentityNames are the filters' choices.
 	Namespaces    []string
@@ -212,6 +222,7 @@ func newHTMLView(r *Report, opts Options) *htmlView {
 	}
 
 	l := layOut(r, false)
+	v.Omitted, v.Limit = l.limit(HTMLLimit), HTMLLimit
 	for _, f := range l.paths {
 		v.Paths = append(v.Paths, finding(f))
 	}
@@ -299,6 +310,45 @@ func newHTMLView(r *Report, opts Options) *htmlView {
 	}
 	v.IdentityNames = slices.Sorted(maps.Keys(identities))
 	return v
+}
+
+// limit keeps at most n findings in the layout: the most severe
+// un-suppressed ones (in layout order within a severity), then suppressed
+// ones while there is room. It returns how many it dropped.
+func (l *layout) limit(n int) (omitted int) {
+	var listed []*Finding
+	listed = append(listed, l.paths...)
+	for _, g := range l.groups {
+		listed = append(listed, g.findings...)
+	}
+	listed = append(listed, l.detections...)
+	listed = append(listed, l.others...)
+	if len(listed)+len(l.suppressed) <= n {
+		return 0
+	}
+	sortBySeverity(listed)
+	keep := make(map[*Finding]bool, n)
+	for _, f := range listed[:min(n, len(listed))] {
+		keep[f] = true
+	}
+	drop := func(fs []*Finding) []*Finding {
+		return slices.DeleteFunc(fs, func(f *Finding) bool {
+			if keep[f] {
+				return false
+			}
+			omitted++
+			return true
+		})
+	}
+	l.paths, l.detections, l.others = drop(l.paths), drop(l.detections), drop(l.others)
+	for i := range l.groups {
+		l.groups[i].findings = drop(l.groups[i].findings)
+	}
+	l.groups = slices.DeleteFunc(l.groups, func(g identityGroup) bool { return len(g.findings) == 0 })
+	room := min(n-len(keep), len(l.suppressed))
+	omitted += len(l.suppressed) - room
+	l.suppressed = l.suppressed[:room]
+	return omitted
 }
 
 // findingUse is "yes" when the audit logs show a finding exercised (a path

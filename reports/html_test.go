@@ -293,3 +293,51 @@ func TestHTMLFilterData(t *testing.T) {
 		t.Errorf("namespace choices %q, want %q", namespaces, w)
 	}
 }
+
+// TestHTMLLimit: past HTMLLimit findings, the page lists the most severe
+// and counts the others, suppressed ones last.
+func TestHTMLLimit(t *testing.T) {
+	r := &Report{Rules: []Rule{{ID: "KG1", Severity: Low}}}
+	for i := range HTMLLimit + 3 {
+		r.Findings = append(r.Findings, Finding{RuleID: "KG1", Severity: Low, Kind: KindGrant, Message: fmt.Sprintf("low %05d", i),
+			Subject: &scanner.Ref{Kind: scanner.KindUser, Name: fmt.Sprintf("u%05d", i)}})
+	}
+	r.Findings = append(r.Findings,
+		Finding{RuleID: "KG1", Severity: Critical, Kind: KindGrant, Message: "critical one", Subject: &scanner.Ref{Kind: scanner.KindUser, Name: "zz"}},
+		Finding{RuleID: "KG1", Severity: High, Kind: KindDetection, Message: "high detection", Actor: &Actor{User: "zz"}},
+		Finding{RuleID: "KG1", Severity: Critical, Kind: KindGrant, Message: "suppressed one", Subject: &scanner.Ref{Kind: scanner.KindUser, Name: "zz"},
+			Suppression: &Suppression{Kind: "config"}})
+	out := render(t, "html", Options{}, r)
+	if err := checkSelfContained(out); err != nil {
+		t.Fatal(err)
+	}
+	p, err := parseHTMLPage(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, omitted, total := 0, "", ""
+	p.each(func(n *html.Node) {
+		if _, ok := attr(n, "data-finding"); ok {
+			listed++
+		}
+		if v, ok := attr(n, "data-omitted"); ok {
+			omitted = v
+		}
+		if v, ok := attr(n, "data-count"); ok && v == "findings" {
+			total = text(n)
+		}
+	})
+	if listed != HTMLLimit || omitted != "6" || total != strconv.Itoa(HTMLLimit+5) {
+		t.Errorf("listed %d, omitted %q, total %q; want %d, 6 (5 low, the suppressed one), %d", listed, omitted, total, HTMLLimit, HTMLLimit+5)
+	}
+	for _, want := range []string{"critical one", "high detection", "low 00000", "low 04997"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("%q not listed", want)
+		}
+	}
+	for _, dropped := range []string{"low 04998", "suppressed one"} {
+		if bytes.Contains(out, []byte(dropped)) {
+			t.Errorf("%q listed past the limit", dropped)
+		}
+	}
+}

@@ -274,7 +274,7 @@ func recordingProxy(t *testing.T) (addr string, hosts func() []string) {
 		t.Error(err)
 		return "127.0.0.1:1", func() []string { return nil }
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() { _ = l.Close() })
 	var mu sync.Mutex
 	var seen []string
 	go func() {
@@ -284,7 +284,7 @@ func recordingProxy(t *testing.T) (addr string, hosts func() []string) {
 				return
 			}
 			go func() {
-				defer c.Close()
+				defer func() { _ = c.Close() }()
 				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 				line, _ := bufio.NewReader(c).ReadString('\n')
 				fields := strings.Fields(line)
