@@ -24,8 +24,8 @@ func init() {
 		Detection{Rule: ruleSecretList, Resources: []string{"secrets"}, New: newSecretListDetector},
 		Detection{Rule: ruleSecretNodeOrSA, Resources: []string{"secrets"}, New: newSecretNodeOrSADetector},
 		Detection{Rule: ruleSecretScripting, Resources: []string{"secrets"}, New: newSecretScriptingDetector},
-		Detection{Rule: rulePodToken, Resources: nil, New: newPodTokenDetector},
-		Detection{Rule: ruleMintedTokenUse, Resources: nil, New: newMintedTokenUseDetector},
+		Detection{Rule: rulePodToken, Resources: nil, New: newPodTokenDetector, UserExtra: true},
+		Detection{Rule: ruleMintedTokenUse, Resources: nil, New: newMintedTokenUseDetector, UserExtra: true},
 	)
 }
 

@@ -50,8 +50,8 @@ var ruleTokenForeignIP = reports.Rule{
 
 func init() {
 	register(
-		Detection{Rule: ruleTokenReadThenUsed, Resources: nil, New: newTokenReadThenUsedDetector},
-		Detection{Rule: ruleTokenForeignIP, Resources: nil, New: newTokenForeignIPDetector},
+		Detection{Rule: ruleTokenReadThenUsed, Resources: nil, New: newTokenReadThenUsedDetector, UserExtra: true, Runtime: true},
+		Detection{Rule: ruleTokenForeignIP, Resources: nil, New: newTokenForeignIPDetector, UserExtra: true, Runtime: true},
 	)
 }
 

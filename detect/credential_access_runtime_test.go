@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/detect/runtime"
+	"github.com/kubegrant/kubegrant/scanner"
 )
 
 // TestRuntimeTokenDetections joins hand-made Falco and Tetragon events with
@@ -67,5 +68,27 @@ func TestRuntimeTokenDetections(t *testing.T) {
 	// Without runtime events, nothing.
 	if got := find(DetectOptions{}); len(got) != 0 {
 		t.Errorf("without runtime events: %v", got)
+	}
+}
+
+// TestUserExtraDiagnostic: requests without user.extra yield one
+// diagnostic naming the detections that need it; those that also need
+// runtime events are named only when runtime events were given.
+func TestUserExtraDiagnostic(t *testing.T) {
+	if d := userExtraDiagnostic(0, DetectOptions{}); d != nil {
+		t.Errorf("no such request: %v", d)
+	}
+	tests := []struct {
+		opts DetectOptions
+		want string
+	}{
+		{DetectOptions{}, "KGD06 and KGD26 could not be evaluated on 3 requests read from GKE Cloud Logging entries"},
+		{DetectOptions{Runtime: []runtime.Event{{Pod: "p"}}}, "KGD06, KGD26, KGD31 and KGD32 could not be evaluated on 3 requests"},
+	}
+	for _, tc := range tests {
+		d := userExtraDiagnostic(3, tc.opts)
+		if len(d) != 1 || d[0].Severity != scanner.DiagWarning || !strings.HasPrefix(d[0].Message, tc.want) {
+			t.Errorf("runtime events %d: %+v, want one warning starting %q", len(tc.opts.Runtime), d, tc.want)
+		}
 	}
 }

@@ -10,8 +10,10 @@
 package detect
 
 import (
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/kubegrant/kubegrant/detect/audit"
 	"github.com/kubegrant/kubegrant/reports"
@@ -45,6 +47,13 @@ type Detection struct {
 	Resources []string
 	// New builds the detector from options with their defaults applied.
 	New func(o DetectOptions) Detector
+	// UserExtra is set when the detection needs user.extra (the pod, node
+	// and credential ID a ServiceAccount token was bound to): it cannot
+	// see requests read from a format that does not record it (GKE), and
+	// the replay says so (userExtraDiagnostic). Runtime is set when it
+	// needs runtime events (DetectOptions.Runtime): without them it sees
+	// nothing anyway.
+	UserExtra, Runtime bool
 }
 
 // catalogue is every registered detection; each tactic file registers its
@@ -104,4 +113,42 @@ func (d *dispatcher) observe(e *audit.Event) {
 	for _, det := range d.byResource[e.Object.Resource] {
 		det.Observe(e)
 	}
+}
+
+// userExtraDiagnostic says which detections could not be evaluated on the
+// requests of a log without user.extra (n of them): one diagnostic for the
+// run, never a silent pass. Detections that need runtime events are named
+// only when runtime events were given.
+func userExtraDiagnostic(n int, o DetectOptions) []scanner.Diagnostic {
+	if n == 0 {
+		return nil
+	}
+	var ids []string
+	for _, d := range Catalogue() {
+		if d.UserExtra && (!d.Runtime || len(o.Runtime) > 0) {
+			ids = append(ids, d.Rule.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	need := "it needs"
+	if len(ids) > 1 {
+		need = "they need"
+	}
+	return []scanner.Diagnostic{{Severity: scanner.DiagWarning, Message: fmt.Sprintf(
+		"%s could not be evaluated on %s read from GKE Cloud Logging entries: GKE does not record user.extra "+
+			"(the pod, node and credential ID of a ServiceAccount token), which %s",
+		joinAnd(ids), plural(n, "request"), need)}}
+}
+
+// joinAnd joins "a", "a and b", "a, b and c".
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }

@@ -122,6 +122,7 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	}
 	res.Stats = stats
 	res.Diagnostics = append(slices.Clone(stats.Diagnostics), r.diags...)
+	res.Diagnostics = append(res.Diagnostics, userExtraDiagnostic(stats.WithoutUserExtra, opts.Detect)...)
 	r.finish()
 	for _, d := range dispatch.detectors {
 		res.Rules = append(res.Rules, d.Rule())

@@ -306,3 +306,35 @@ func TestDetectionFingerprintsStable(t *testing.T) {
 		}
 	}
 }
+
+// TestGKEWithoutUserExtra: GKE entries record no user.extra, so the
+// detections that need a token's pod, node or credential ID (KGD06,
+// KGD26) cannot fire on them; the run says so once, never per event and
+// never silently. Logs that record user.extra say nothing.
+func TestGKEWithoutUserExtra(t *testing.T) {
+	t.Chdir("../..")
+	const note = "could not be evaluated on"
+	for log, want := range map[string]string{
+		"testdata/demo/audit/formats/gke.jsonl": "warning: KGD06 and KGD26 could not be evaluated on 14 requests read from GKE Cloud Logging entries: " +
+			"GKE does not record user.extra (the pod, node and credential ID of a ServiceAccount token), which they need\n",
+		"testdata/demo/audit/formats/eks.jsonl": "",
+		"testdata/demo/audit/audit.log":         "",
+	} {
+		r := runCLI(t, "", "scan", "testdata/demo/manifests", "--audit-log", log, "--format", "json", "--fail-on", "none")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", log, r.code, r.stderr)
+		}
+		var got string
+		for _, l := range strings.SplitAfter(r.stderr, "\n") {
+			if strings.Contains(l, note) {
+				got += l
+			}
+		}
+		if got != want {
+			t.Errorf("%s: stderr lines about user.extra:\n%q\nwant\n%q", log, got, want)
+		}
+		if n := strings.Count(r.stdout, note); n != strings.Count(want, note) {
+			t.Errorf("%s: %d report diagnostics about user.extra, want %d", log, n, strings.Count(want, note))
+		}
+	}
+}

@@ -364,7 +364,11 @@ type gkePayload struct {
 //     authenticationInfo.authoritySelector (the Impersonate-User header).
 //     An entry with an authoritySelector and no principalEmail is the
 //     selected identity's own. GKE does not record groups, uid or extra, so
-//     they stay empty: the reason annotation attributes the request.
+//     they stay empty: the reason annotation attributes the request. Nothing
+//     in the entry stands in for user.extra (authenticationInfo has no pod,
+//     node or token ID; serviceAccountDelegationInfo is Google IAM's chain
+//     of impersonated Google service accounts), so these requests are
+//     counted in Stats.WithoutUserExtra.
 //   - sourceIPs, userAgent: requestMetadata.callerIp and
 //     callerSuppliedUserAgent.
 //   - annotations: the entry's labels under *.k8s.io/ and kubernetes.io/
@@ -454,7 +458,10 @@ func (s *streamer) gke(line int) error {
 		s.recordError(line, "GKE audit entry has no methodName verb or no principal (principalEmail, authoritySelector)")
 		return nil
 	}
-	return s.deliver(ev, line)
+	before := s.stats.Events
+	err := s.deliver(ev, line)
+	s.stats.WithoutUserExtra += s.stats.Events - before
+	return err
 }
 
 var versionRE = regexp.MustCompile(`^v[0-9]+((alpha|beta)[0-9]+)?$`)

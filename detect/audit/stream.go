@@ -109,6 +109,11 @@ type Stats struct {
 	Errors int
 	// OutOfWindow counts requests outside StreamOptions.Since/Until.
 	OutOfWindow int
+	// WithoutUserExtra counts the delivered requests read from a format
+	// that does not record user.extra (GKE Cloud Logging entries): for
+	// them the pod, node and credential ID of a ServiceAccount token are
+	// unknown, whatever token was used.
+	WithoutUserExtra int
 	// Warnings counts warning diagnostics.
 	Warnings int
 	// Rejected are the files (or "-") that held records and none that was

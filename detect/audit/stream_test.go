@@ -139,12 +139,18 @@ func TestStreamFormats(t *testing.T) {
 // TestStreamGKEMapping checks the fields a GKE entry maps to.
 func TestStreamGKEMapping(t *testing.T) {
 	var evs []Event
-	_, err := Stream(context.Background(), []string{filepath.Join("testdata", "formats", "gke.json")}, StreamOptions{}, func(e *Event) error {
-		evs = append(evs, *e)
+	st, err := Stream(context.Background(), []string{filepath.Join("testdata", "formats", "gke.json"), filepath.Join("testdata", "formats", "eks-lines.jsonl")}, StreamOptions{}, func(e *Event) error {
+		if e.Source.File == filepath.Join("testdata", "formats", "gke.json") {
+			evs = append(evs, *e)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// GKE records no user.extra: its requests are counted, the EKS ones not.
+	if st.WithoutUserExtra != len(evs) || st.Events <= len(evs) {
+		t.Errorf("WithoutUserExtra = %d of %d events, want the %d GKE ones", st.WithoutUserExtra, st.Events, len(evs))
 	}
 	type mapped struct {
 		Request   scanner.Request
