@@ -116,6 +116,13 @@ func TestActionEntrypoint(t *testing.T) {
 		t.Errorf("markdown: exit %d, outputs %v, summary %v %.100s:\n%s", r.code, r.outputs, err, data, r.stdout)
 	}
 
+	// An HTML report: the gate still applies (exit code 3 recorded, the step passes).
+	r = runAction(t, dir, "INPUT_PATH="+manifests, "INPUT_FORMAT=html")
+	if data, err := os.ReadFile(filepath.Join(dir, "kubegrant.html")); r.code != 0 || r.outputs["exit-code"] != "3" || r.outputs["report"] != "kubegrant.html" ||
+		err != nil || !strings.HasPrefix(string(data), "<!DOCTYPE html>") || !strings.Contains(string(data), `data-gate="failed"`) {
+		t.Errorf("html: exit %d, outputs %v, report %v %.100s:\n%s", r.code, r.outputs, err, data, r.stdout)
+	}
+
 	// A usage error fails the scan step itself.
 	r = runAction(t, dir, "INPUT_PATH="+manifests, "INPUT_FAIL_ON=severe")
 	if r.code != 2 || !strings.Contains(r.stdout, "--fail-on") {
