@@ -212,6 +212,12 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 	for r := range u.used {
 		byID[r.id] = append(byID[r.id], r)
 	}
+	// The grants by subject, in graph order.
+	bySubject := map[scanner.Ref][]*scanner.Grant{}
+	for i := range u.graph.Grants {
+		g := &u.graph.Grants[i]
+		bySubject[g.Subject.Ref] = append(bySubject[g.Subject.Ref], g)
+	}
 	sug := &Suggestion{Subjects: len(byID)}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Least-privilege RBAC suggested by kubegrant from what each subject did in the audit window\n# %s.\n# Review before applying: requests outside the window are not covered.\n", window)
@@ -220,6 +226,19 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 		subj := u.subjects[id]
 		reqs := byID[id]
 		slices.SortFunc(reqs, compareUsed)
+		// A group's use is what its members did through its grants: a
+		// request a member's own grants allowed is not the group's.
+		others := 0
+		if subj.Kind == scanner.KindGroup {
+			kept := reqs[:0]
+			for _, r := range reqs {
+				req := r.request()
+				if slices.ContainsFunc(bySubject[subj], func(g *scanner.Grant) bool { return g.Allows(&req) }) {
+					kept = append(kept, r)
+				}
+			}
+			others, reqs = len(reqs)-len(kept), kept
+		}
 		// Which requests a detection reported.
 		marks := map[usedRequest][]string{}
 		for _, r := range reqs {
@@ -232,7 +251,7 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 			}
 			slices.Sort(marks[r])
 		}
-		d := u.grantDiff(subj, id, reqs, marks)
+		d := u.grantDiff(bySubject, subj, id, reqs, marks)
 		sug.Unused += d.unused
 		sug.Narrowed += d.narrowed
 		sug.NotGranted += len(d.notGranted)
@@ -240,6 +259,9 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 		fmt.Fprintf(&buf, "#\n# == %s ==\n", subjectString(subj))
 		for _, l := range d.lines {
 			buf.WriteString("#   " + l + "\n")
+		}
+		if others > 0 {
+			fmt.Fprintf(&buf, "# Not proposed: %s its members made that no grant of the group allows (they hold them otherwise).\n", plural(others, "request"))
 		}
 		if len(d.notGranted) > 0 {
 			buf.WriteString("# Proposed below but given by no grant of the scanned RBAC to this subject (RBAC allowed it through a\n# group or a binding the scan did not see): check before applying:\n")
@@ -344,18 +366,19 @@ type diff struct {
 //
 // It also lists the unreported requests that no grant covering the subject
 // (its own, its implicit groups', the groups the log showed it in) allows.
-func (u *usage) grantDiff(subj scanner.Ref, id string, reqs []usedRequest, marks map[usedRequest][]string) diff {
+func (u *usage) grantDiff(bySubject map[scanner.Ref][]*scanner.Grant, subj scanner.Ref, id string, reqs []usedRequest, marks map[usedRequest][]string) diff {
 	var d diff
-	var own, covering []*scanner.Grant
+	own := bySubject[subj]
+	covering := slices.Clone(own)
 	identity := scanner.NewIdentity(subj, slices.Sorted(maps.Keys(u.groups[id]))...)
-	for i := range u.graph.Grants {
-		g := &u.graph.Grants[i]
-		if g.Subject.Ref == subj {
-			own = append(own, g)
+	for _, grp := range identity.Groups {
+		if ref := (scanner.Ref{Kind: scanner.KindGroup, Name: grp}); ref != subj {
+			covering = append(covering, bySubject[ref]...)
 		}
-		if g.Subject.Ref == subj || g.Subject.AppliesTo(identity.User, identity.Groups) {
-			covering = append(covering, g)
-		}
+	}
+	if identity.User != "" && subj.Kind != scanner.KindUser {
+		// A User subject naming a ServiceAccount's user name covers it.
+		covering = append(covering, bySubject[scanner.Ref{Kind: scanner.KindUser, Name: identity.User}]...)
 	}
 	reqOf := make([]scanner.Request, len(reqs))
 	for i, r := range reqs {

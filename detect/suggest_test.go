@@ -105,6 +105,11 @@ func TestSuggestedRolesPerSubject(t *testing.T) {
 			{Ref: scanner.Ref{Kind: scanner.KindGroup, Name: "system:authenticated"}},
 			{Ref: scanner.Ref{Kind: scanner.KindUser, Name: "system:anonymous"}},
 		},
+	}}, Grants: []scanner.Grant{{
+		// What the group's members do through it.
+		Subject: scanner.Subject{Ref: scanner.Ref{Kind: scanner.KindGroup, Name: "oncall"}},
+		Binding: scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: "b"}, Role: scanner.Ref{Kind: scanner.KindClusterRole, Name: "r"},
+		Rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}},
 	}}}
 	u := newUsage(g)
 	sa := scanner.ServiceAccountUsername("ci", "deployer")
@@ -300,5 +305,35 @@ func TestSuggestAcceptedDetections(t *testing.T) {
 	}
 	if strings.Contains(out, "KGD02") || sug.Flagged != 2 {
 		t.Errorf("the accepted detection marks its request (%d flagged):\n%s", sug.Flagged, out)
+	}
+}
+
+// TestSuggestGroupUse: a group is proposed what its members did through
+// its grants, not what a member's own grants allowed.
+func TestSuggestGroupUse(t *testing.T) {
+	oncall := scanner.Ref{Kind: scanner.KindGroup, Name: "oncall"}
+	bob := scanner.Ref{Kind: scanner.KindUser, Name: "bob"}
+	g := &scanner.Graph{
+		Bindings: []*scanner.Binding{{Subjects: []scanner.Subject{{Ref: oncall}}}},
+		Grants: []scanner.Grant{
+			{Subject: scanner.Subject{Ref: oncall}, Binding: scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: "oncall"},
+				Role: scanner.Ref{Kind: scanner.KindClusterRole, Name: "view"}, Rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}}},
+			{Subject: scanner.Subject{Ref: bob}, Binding: scanner.Ref{Kind: scanner.KindClusterRoleBinding, Name: "bob"},
+				Role: scanner.Ref{Kind: scanner.KindClusterRole, Name: "secrets"}, Rule: rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}},
+		},
+	}
+	u := newUsage(g)
+	u.record("bob", []string{"oncall"}, &scanner.Request{Verb: "list", ResourceRequest: true, Resource: "pods", Namespace: "web"}, "e1")
+	u.record("bob", []string{"oncall"}, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "secrets", Namespace: "web", Name: "s"}, "e2")
+	sug, err := u.suggest("window", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(sug.YAML)
+	if strings.Contains(out, "secrets") && !strings.Contains(out, "Not proposed: 1 request its members made") || strings.Contains(out, "- secrets") {
+		t.Errorf("bob's own secret read is proposed for the group:\n%s", out)
+	}
+	if !strings.Contains(out, "- pods") || !strings.Contains(out, "Not proposed: 1 request its members made that no grant of the group allows") {
+		t.Errorf("want the pods list proposed and the secret read named as not the group's:\n%s", out)
 	}
 }
