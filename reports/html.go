@@ -112,12 +112,12 @@ type htmlSummary struct {
 	Exercisable int  // un-suppressed findings with an exercised mark
 	Detections  int
 	Diagnostics int
-	Errors      int
-	Warnings    int
-	Suppressed  int
-	AuditEvents int
-	AuditErrors int
-	From, To    string
+	// DiagnosticKinds is "1 error, 3 warnings".
+	DiagnosticKinds string
+	Suppressed      int
+	AuditEvents     int
+	AuditErrors     int
+	From, To        string
 	// NotEvaluated lists the kinds that could not be read.
 	NotEvaluated string
 }
@@ -289,12 +289,14 @@ func newHTMLView(r *Report, opts Options) *htmlView {
 	}
 	s.Replayed = s.Exercisable > 0 || r.Summary.AuditEvents > 0
 	s.Diagnostics = len(r.Diagnostics)
+	errs := 0
 	for _, d := range r.Diagnostics {
 		if d.Severity == scanner.DiagError {
-			s.Errors++
-		} else {
-			s.Warnings++
+			errs++
 		}
+	}
+	if s.Diagnostics > 0 {
+		s.DiagnosticKinds = plural(errs, "error", "errors") + ", " + plural(s.Diagnostics-errs, "warning", "warnings")
 	}
 	s.AuditEvents, s.AuditErrors = r.Summary.AuditEvents, r.Summary.AuditErrors
 	s.From, s.To = clean(r.Summary.ObservedFrom), clean(r.Summary.ObservedTo)

@@ -76,7 +76,11 @@
       if (st.used) { p.set("used", st.used); }
       var h = p.toString();
       if (h !== location.hash.replace(/^#/, "")) {
-        history.replaceState(null, "", h ? "#" + h : location.pathname + location.search);
+        try {
+          history.replaceState(null, "", h ? "#" + h : location.pathname + location.search);
+        } catch (e) {
+          // Some browsers refuse it on file:// pages: the view is just not linkable there.
+        }
       }
     };
 
