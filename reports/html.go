@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,6 +185,7 @@ type htmlHop struct {
 type htmlIdentity struct {
 	htmlFilter
 	Name         string
+	Link         string
 	Reaches      string
 	Capabilities string
 	Findings     int
@@ -191,6 +193,7 @@ type htmlIdentity struct {
 
 type htmlGroup struct {
 	Identity string
+	Link     string
 	Findings []htmlFinding
 }
 
@@ -238,11 +241,12 @@ func newHTMLView(r *Report, opts Options) *htmlView {
 		}
 		v.Identities = append(v.Identities, htmlIdentity{
 			htmlFilter: filter(id.Severity, ns, []string{name}),
-			Name:       name, Reaches: clean(reaches), Capabilities: clean(strings.Join(id.Capabilities, " ")), Findings: id.Findings,
+			Name:       name, Link: identityLink(name), Reaches: clean(reaches), Capabilities: clean(strings.Join(id.Capabilities, " ")), Findings: id.Findings,
 		})
 	}
 	for _, g := range l.groups {
-		hg := htmlGroup{Identity: clean(textRef(&g.identity))}
+		name := clean(textRef(&g.identity))
+		hg := htmlGroup{Identity: name, Link: identityLink(name)}
 		for _, f := range g.findings {
 			hg.Findings = append(hg.Findings, finding(f))
 		}
@@ -351,6 +355,12 @@ func (l *layout) limit(n int) (omitted int) {
 	omitted += len(l.suppressed) - room
 	l.suppressed = l.suppressed[:room]
 	return omitted
+}
+
+// identityLink is the in-page link that filters the page on an identity
+// (the page's script reads the filters from the URL's fragment).
+func identityLink(name string) string {
+	return "#identity=" + url.QueryEscape(name)
 }
 
 // findingUse is "yes" when the audit logs show a finding exercised (a path
