@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 )
 
 // jsonWriter writes the JSON contract of docs/report.md: the finalized
@@ -37,18 +38,8 @@ func (*jsonWriter) Write(w io.Writer, r *Report) error {
 	cut := i + len(findingsMarker) - 1 // just after "["
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.Write(head.Bytes()[:cut])
-	var buf bytes.Buffer
-	enc := encoder(&buf, "    ")
-	for k := range r.Findings {
-		buf.Reset()
-		if err := enc.Encode(&r.Findings[k]); err != nil {
-			return fmt.Errorf("writing json report: %w", err)
-		}
-		if k > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
-		bw.Write(buf.Bytes()[:buf.Len()-1]) // without Encode's newline
+	if err := encodeFindings(bw, r.Findings); err != nil {
+		return fmt.Errorf("writing json report: %w", err)
 	}
 	if len(r.Findings) > 0 {
 		bw.WriteString("\n  ")
@@ -58,6 +49,59 @@ func (*jsonWriter) Write(w io.Writer, r *Report) error {
 		return fmt.Errorf("writing json report: %w", err)
 	}
 	return nil
+}
+
+// findingsChunk is how many findings one goroutine encodes at a time.
+const findingsChunk = 256
+
+// encodeFindings writes the findings as the elements of the indented
+// findings array, each on its own lines after a comma and a newline.
+// Chunks of findings are encoded on every core and written in order, with
+// at most two chunks per core in flight.
+func encodeFindings(w *bufio.Writer, findings []Finding) error {
+	type chunk struct {
+		buf bytes.Buffer
+		err error
+	}
+	n := (len(findings) + findingsChunk - 1) / findingsChunk
+	done := make([]chan *chunk, n)
+	for i := range done {
+		done[i] = make(chan *chunk, 1)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	slots := make(chan struct{}, 2*workers)
+	go func() {
+		for i := range n {
+			slots <- struct{}{}
+			go func() {
+				c := &chunk{}
+				var one bytes.Buffer
+				enc := encoder(&one, "    ")
+				for k := i * findingsChunk; k < min(len(findings), (i+1)*findingsChunk); k++ {
+					one.Reset()
+					if c.err = enc.Encode(&findings[k]); c.err != nil {
+						break
+					}
+					if k > 0 {
+						c.buf.WriteByte(',')
+					}
+					c.buf.WriteString("\n    ")
+					c.buf.Write(one.Bytes()[:one.Len()-1]) // without Encode's newline
+				}
+				done[i] <- c
+			}()
+		}
+	}()
+	var err error
+	for i := range n {
+		c := <-done[i]
+		<-slots
+		if err == nil {
+			err = c.err
+			w.Write(c.buf.Bytes())
+		}
+	}
+	return err
 }
 
 func encoder(w io.Writer, prefix string) *json.Encoder {
