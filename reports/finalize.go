@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -73,8 +75,12 @@ func (r *Report) Finalize() {
 		if f.Severity.Rank() == 0 {
 			r.addDiagnostic(scanner.DiagWarning, fmt.Sprintf("finding of rule %s has unknown severity %q", f.RuleID, f.Severity), f.Location)
 		}
-		f.Fingerprint = Fingerprint(f)
 	}
+	inParallel(len(r.Findings), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r.Findings[i].Fingerprint = Fingerprint(&r.Findings[i])
+		}
+	})
 	SortStable(r.Findings, compareFindings)
 
 	// Identical identities: the first keeps the plain hash, later ones hash
@@ -292,6 +298,18 @@ func Fingerprint(f *Finding) string {
 	return hashHex(b.String())
 }
 
+// inParallel calls fn over contiguous shares [lo, hi) of 0..n, one per
+// core, and returns when all are done.
+func inParallel(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/1024))
+	per := (n + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(min(w*per, n), min((w+1)*per, n)) })
+	}
+	wg.Wait()
+}
+
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:fingerprintLen]
@@ -308,12 +326,33 @@ func sortedSet(s []string) []string {
 // SortStable sorts findings stably by cmp, moving each finding once:
 // sorting the large structs themselves costs more in copies than in
 // comparisons when there are hundreds of thousands of them.
+//
+// Both halves are sorted at once on two cores, then merged.
 func SortStable(fs []Finding, cmp func(a, b *Finding) int) {
 	idx := make([]int32, len(fs))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return cmp(&fs[a], &fs[b]) })
+	byFinding := func(a, b int32) int { return cmp(&fs[a], &fs[b]) }
+	if half := len(idx) / 2; half < 1024 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortStableFunc(idx, byFinding)
+	} else {
+		left, right := idx[:half], idx[half:]
+		var wg sync.WaitGroup
+		wg.Go(func() { slices.SortStableFunc(left, byFinding) })
+		slices.SortStableFunc(right, byFinding)
+		wg.Wait()
+		merged := make([]int32, 0, len(idx))
+		for len(left) > 0 && len(right) > 0 {
+			// Ties take the left (earlier) element first: the merge is stable.
+			if byFinding(right[0], left[0]) < 0 {
+				merged, right = append(merged, right[0]), right[1:]
+			} else {
+				merged, left = append(merged, left[0]), left[1:]
+			}
+		}
+		idx = append(append(merged, left...), right...)
+	}
 	if slices.IsSorted(idx) {
 		return
 	}

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -272,6 +274,28 @@ func TestCompareRefsMatchesStringOrder(t *testing.T) {
 		for _, b := range refs {
 			if got, want := compareRefs(a, b), strings.Compare(str(a), str(b)); got != want {
 				t.Errorf("compareRefs(%q, %q) = %d, want %d", str(a), str(b), got, want)
+			}
+		}
+	}
+}
+
+// TestSortStable: the two-core sort and merge gives what a sequential
+// stable sort gives, ties included, below and above the size where it
+// splits.
+func TestSortStable(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 2047, 2048, 5000} {
+		fs := make([]Finding, n)
+		for i := range fs {
+			// Few distinct keys: many ties, told apart only by order.
+			fs[i] = Finding{RuleID: fmt.Sprintf("KG%03d", (i*7919)%13), Message: strconv.Itoa(i)}
+		}
+		want := slices.Clone(fs)
+		byRule := func(a, b *Finding) int { return strings.Compare(a.RuleID, b.RuleID) }
+		slices.SortStableFunc(want, func(a, b Finding) int { return byRule(&a, &b) })
+		SortStable(fs, byRule)
+		for i := range fs {
+			if fs[i].RuleID != want[i].RuleID || fs[i].Message != want[i].Message {
+				t.Fatalf("n=%d: position %d is %s/%s, want %s/%s", n, i, fs[i].RuleID, fs[i].Message, want[i].RuleID, want[i].Message)
 			}
 		}
 	}
