@@ -33,7 +33,10 @@ ids(holds) := concat(", ", sort({h.id | some h in holds}))
 
 # first_msg is the message of the first hold of the top severity, in rule
 # id order.
-first_msg(holds) := sort([[h.id, h.msg] | some h in holds; h.severity == top(holds)])[0][1]
+first_msg(holds) := msg if {
+	t := top(holds)
+	msg := min({[h.id, h.msg] | some h in holds; h.severity == t})[1]
+}
 
 # mounted lists the workloads whose pods hold the identity's token.
 mounted(id) := [w | some w in id.workloads; w.mounted]
