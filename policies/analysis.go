@@ -36,11 +36,9 @@ type analysis struct {
 	hubs   map[int]*hubStat
 }
 
-func analyse(g *scanner.Graph, in *input, caps [][]capResult, byID map[string]ruleMeta) *analysis {
+func analyse(g *scanner.Graph, in *input, caps [][]capResult, byID map[string]ruleMeta, gr *escalation, rc *reach) *analysis {
 	subsume(caps)
-	a := &analysis{g: g, held: aggregate(g, in, caps), gr: newEscalation(g), byID: byID, heldBy: map[int][]*held{}}
-	a.gr.build()
-	a.rc = a.gr.reach()
+	a := &analysis{g: g, held: aggregate(g, in, caps), gr: gr, rc: rc, byID: byID, heldBy: map[int][]*held{}}
 	a.power = make([]reports.Severity, len(a.gr.nodes))
 	for _, h := range a.held {
 		i := a.gr.index[h.key.subject]

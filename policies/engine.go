@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/kubegrant/kubegrant/internal/par"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -223,8 +224,21 @@ type Result struct {
 // class), joins their results to grants, identities and scopes, builds the
 // escalation graph and its paths, then evaluates the identity rules.
 func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
+	// The escalation graph needs only the Graph: it is built, and searched
+	// from every target, while the input is built and the policies run.
+	var (
+		gr   *escalation
+		rc   *reach
+		wait sync.WaitGroup
+	)
+	wait.Go(func() {
+		gr = newEscalation(g)
+		gr.build()
+		rc = gr.reach()
+	})
 	in := buildInput(g)
 	byPkg, err := evalAll(ctx, e.queries, in.doc)
+	wait.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -244,15 +258,17 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 			bindingResults = append(bindingResults, p)
 		}
 	}
-	a := analyse(g, &in, caps, e.byID)
+	a := analyse(g, &in, caps, e.byID, gr, rc)
 	sources := roleSources(g)
+	out := make([]reports.Finding, len(a.held))
+	par.Ranges(len(a.held), 1024, func(lo, hi int) {
+		d, rules := newDescriber(), ruleCache{}
+		for i := lo; i < hi; i++ {
+			a.held[i].finding = i
+			out[i] = capabilityFinding(g, a.held[i], sources, d.describe, rules)
+		}
+	})
 	d := newDescriber()
-	rules := ruleCache{}
-	out := make([]reports.Finding, 0, len(a.held))
-	for _, h := range a.held {
-		h.finding = len(out)
-		out = append(out, capabilityFinding(g, h, sources, d.describe, rules))
-	}
 	var byBinding []reports.Finding
 	for _, p := range bindingResults {
 		fs, err := bindingFindings(g, &in, sources, d.describe, p)

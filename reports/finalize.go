@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kubegrant/kubegrant/internal/par"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -76,7 +77,7 @@ func (r *Report) Finalize() {
 			r.addDiagnostic(scanner.DiagWarning, fmt.Sprintf("finding of rule %s has unknown severity %q", f.RuleID, f.Severity), f.Location)
 		}
 	}
-	inParallel(len(r.Findings), func(lo, hi int) {
+	par.Ranges(len(r.Findings), 1024, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r.Findings[i].Fingerprint = Fingerprint(&r.Findings[i])
 		}
@@ -296,18 +297,6 @@ func Fingerprint(f *Finding) string {
 	}
 	field("key", f.Key)
 	return hashHex(b.String())
-}
-
-// inParallel calls fn over contiguous shares [lo, hi) of 0..n, one per
-// core, and returns when all are done.
-func inParallel(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/1024))
-	per := (n + workers - 1) / max(workers, 1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() { fn(min(w*per, n), min((w+1)*per, n)) })
-	}
-	wg.Wait()
 }
 
 func hashHex(s string) string {
