@@ -237,7 +237,7 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 		rc = gr.reach()
 	})
 	in := buildInput(g)
-	byPkg, err := evalAll(ctx, e.queries, in.doc)
+	byDoc, err := evalAll(ctx, e.queries, in.doc)
 	wait.Wait()
 	if err != nil {
 		return nil, err
@@ -246,7 +246,7 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 	caps := make([][]capResult, len(in.probes))
 	var bindingResults []parsed
 	var errs []error
-	for _, p := range e.parse(byPkg, &errs) {
+	for _, p := range e.parse(byDoc[0], &errs) {
 		switch {
 		case p.r.grant >= 0:
 			if p.r.grant >= len(caps) {
@@ -303,22 +303,25 @@ func platformNotes(p map[string]string) []scanner.Diagnostic {
 	return nil
 }
 
-// evalAll runs every query over doc, on as many goroutines as the process
-// may use cores (the queries share nothing but the read-only input), and
-// returns each package's result set by package name.
-func evalAll(ctx context.Context, queries map[string]rego.PreparedEvalQuery, doc ast.Value) (map[string]any, error) {
+// evalAll runs every query over every doc, on as many goroutines as the
+// process may use cores (the queries share nothing but the read-only
+// inputs), and returns, for each doc, each package's result set by package
+// name.
+func evalAll(ctx context.Context, queries map[string]rego.PreparedEvalQuery, docs ...ast.Value) ([]map[string]any, error) {
 	pkgs := slices.Sorted(maps.Keys(queries))
-	results := make([]any, len(pkgs))
-	errs := make([]error, len(pkgs))
+	n := len(pkgs) * len(docs)
+	results := make([]any, n)
+	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for i := range next {
-				rs, err := queries[pkgs[i]].Eval(ctx, rego.EvalParsedInput(doc))
+				pkg, doc := pkgs[i%len(pkgs)], docs[i/len(pkgs)]
+				rs, err := queries[pkg].Eval(ctx, rego.EvalParsedInput(doc))
 				switch {
 				case err != nil:
-					errs[i] = fmt.Errorf("evaluating policy package %s: %w", pkgs[i], err)
+					errs[i] = fmt.Errorf("evaluating policy package %s: %w", pkg, err)
 				case len(rs) == 1 && len(rs[0].Expressions) == 1:
 					results[i] = rs[0].Expressions[0].Value
 				default:
@@ -327,7 +330,7 @@ func evalAll(ctx context.Context, queries map[string]rego.PreparedEvalQuery, doc
 			}
 		})
 	}
-	for i := range pkgs {
+	for i := range n {
 		next <- i
 	}
 	close(next)
@@ -335,17 +338,21 @@ func evalAll(ctx context.Context, queries map[string]rego.PreparedEvalQuery, doc
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	byPkg := make(map[string]any, len(pkgs))
-	for i, pkg := range pkgs {
-		byPkg[pkg] = results[i]
+	out := make([]map[string]any, len(docs))
+	for d := range docs {
+		out[d] = make(map[string]any, len(pkgs))
+		for i, pkg := range pkgs {
+			out[d][pkg] = results[d*len(pkgs)+i]
+		}
 	}
-	return byPkg, nil
+	return out, nil
 }
 
 // parsed is one result of one rule.
 type parsed struct {
-	m ruleMeta
-	r result
+	pkg string
+	m   ruleMeta
+	r   result
 }
 
 func (p parsed) severity() reports.Severity {
@@ -375,7 +382,7 @@ func (e *Engine) parse(byPkg map[string]any, errs *[]error) []parsed {
 				*errs = append(*errs, fmt.Errorf("%s: %w", m.rule.ID, err))
 				continue
 			}
-			all = append(all, parsed{m, r})
+			all = append(all, parsed{pkg, m, r})
 		}
 	}
 	return all

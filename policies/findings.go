@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/kubegrant/kubegrant/internal/par"
 	"github.com/kubegrant/kubegrant/reports"
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -130,8 +131,9 @@ type identityEntry struct {
 // identityInput renders the identity rules' input: the ServiceAccounts
 // that workloads run as, that are named default, or that carry a cloud
 // identity, each with its own and its groups' capabilities (final
-// severity), its workloads and its bindings.
-func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []identityEntry) {
+// severity), its workloads and its bindings: the entries of
+// input.identities.
+func (a *analysis) identityInput(findings []reports.Finding) ([]*ast.Term, []identityEntry) {
 	t := &terms{strings: map[string]*ast.Term{}, refs: map[scanner.Ref]*ast.Term{}}
 	workloads := map[scanner.Ref][]*scanner.Object{}
 	cloud := map[scanner.Ref]*scanner.Object{}
@@ -234,7 +236,7 @@ func (a *analysis) identityInput(findings []reports.Finding) (ast.Value, []ident
 			ast.Item(ast.StringTerm("bindings"), ast.ArrayTerm(bindingsOf[ref]...)),
 		))
 	}
-	return ast.NewObject(ast.Item(ast.StringTerm("identities"), ast.ArrayTerm(ids...))), entries
+	return ids, entries
 }
 
 // platformOnly reports whether only Kubernetes' bootstrap bindings give a
@@ -277,17 +279,36 @@ func mounted(pod, sa *bool) bool {
 // identityFindings evaluates the identity rules over the identities of
 // interest: one finding per identity and rule.
 func (e *Engine) identityFindings(ctx context.Context, a *analysis, findings []reports.Finding, describe func(scanner.Ref) string) ([]reports.Finding, error) {
-	doc, entries := a.identityInput(findings)
+	ids, entries := a.identityInput(findings)
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	byPkg, err := evalAll(ctx, e.identityQueries, doc)
+	// Identity rules judge each identity on its own, so the identities are
+	// cut into shares, one per core, each a whole input of its own: one
+	// rule's thousands of findings no longer keep a single core busy.
+	shares := par.Shares(len(ids), 1024)
+	docs := make([]ast.Value, len(shares))
+	for i, s := range shares {
+		docs[i] = ast.NewObject(ast.Item(ast.StringTerm("identities"), ast.ArrayTerm(ids[s[0]:s[1]]...)))
+	}
+	byDoc, err := evalAll(ctx, e.identityQueries, docs...)
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
+	var all []parsed
+	for d, byPkg := range byDoc {
+		for _, p := range e.parse(byPkg, &errs) {
+			if p.r.identity >= 0 {
+				p.r.identity += shares[d][0]
+			}
+			all = append(all, p)
+		}
+	}
+	// In package order, each package's results in identity order.
+	slices.SortStableFunc(all, func(x, y parsed) int { return strings.Compare(x.pkg, y.pkg) })
 	var out []reports.Finding
-	for _, p := range e.parse(byPkg, &errs) {
+	for _, p := range all {
 		if p.r.identity < 0 || p.r.identity >= len(entries) {
 			errs = append(errs, fmt.Errorf("%s: identity %d out of range (%d)", p.m.rule.ID, p.r.identity, len(entries)))
 			continue

@@ -8,20 +8,26 @@ import (
 	"sync"
 )
 
-// Ranges calls fn over contiguous shares [lo, hi) of 0..n, one share per
-// core but none smaller than minShare (small jobs run on the caller's
-// goroutine alone), and returns when every share is done.
-func Ranges(n, minShare int, fn func(lo, hi int)) {
+// Shares cuts 0..n into contiguous shares [lo, hi), one per core but none
+// smaller than minShare: a small job is one share.
+func Shares(n, minShare int) [][2]int {
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/max(1, minShare)))
-	if workers == 1 {
-		fn(0, n)
-		return
-	}
 	per := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Go(func() { fn(min(w*per, n), min((w+1)*per, n)) })
+	out := make([][2]int, 0, workers)
+	for w := range workers {
+		out = append(out, [2]int{min(w*per, n), min((w+1)*per, n)})
 	}
-	fn(0, min(per, n))
+	return out
+}
+
+// Ranges calls fn over the Shares of 0..n, each on its own goroutine (the
+// first on the caller's), and returns when every share is done.
+func Ranges(n, minShare int, fn func(lo, hi int)) {
+	shares := Shares(n, minShare)
+	var wg sync.WaitGroup
+	for _, s := range shares[1:] {
+		wg.Go(func() { fn(s[0], s[1]) })
+	}
+	fn(shares[0][0], shares[0][1])
 	wg.Wait()
 }
