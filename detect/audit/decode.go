@@ -38,7 +38,8 @@ type lineDecoder struct {
 	buf     []byte
 	escaped bool
 
-	strs    map[string]string
+	words   internTable // vocabulary: verbs, resources, namespaces, agents
+	ids     internTable // identities: users, pods, nodes, reasons
 	lists   map[string][]string
 	reasons reasonCache
 }
@@ -46,7 +47,8 @@ type lineDecoder struct {
 // Bounds of the shared strings: a decoder forgets them all when full, so
 // memory does not grow with the log.
 const (
-	maxShared        = 1 << 15
+	maxWords         = 1 << 12
+	maxIDs           = 1 << 16
 	maxSharedLen     = 256
 	maxSharedLists   = 1 << 12
 	maxSharedListLen = 1 << 10 // raw bytes of a list
@@ -55,7 +57,8 @@ const (
 // wireMeta is what stage de-duplication needs of an event.
 type wireMeta struct {
 	stage, auditID string
-	sig            uint32
+	sig            uint32 // signature (ResponseStarted and ResponseComplete only)
+	hash           uint64 // trackHash of auditID and sig
 	long           bool
 }
 
@@ -93,6 +96,7 @@ func (d *lineDecoder) decode(line []byte, src scanner.Source, e *Event) (wireMet
 		return m, true
 	case StageResponseStarted, StageResponseComplete:
 		m.sig = signature(e.Verb, e.RequestURI)
+		m.hash = trackHash(m.auditID, m.sig)
 	default:
 		return wireMeta{}, false // the sequential path reports it
 	}
@@ -163,15 +167,15 @@ func (d *lineDecoder) event(e *Event, x *extras, slots *annotationSlots) bool {
 		var bit uint32
 		switch string(key) {
 		case "level":
-			bit, ok = fLevel, d.shared(&e.Level)
+			bit, ok = fLevel, d.word(&e.Level)
 		case "auditID":
 			bit, ok = fAuditID, d.unique(&e.AuditID)
 		case "stage":
-			bit, ok = fStage, d.shared(&e.Stage)
+			bit, ok = fStage, d.word(&e.Stage)
 		case "requestURI":
 			bit, ok = fRequestURI, d.unique(&e.RequestURI)
 		case "verb":
-			bit, ok = fVerb, d.shared(&e.Verb)
+			bit, ok = fVerb, d.word(&e.Verb)
 		case "user":
 			bit, ok = fUser, d.user(&e.User)
 		case "impersonatedUser":
@@ -186,7 +190,7 @@ func (d *lineDecoder) event(e *Event, x *extras, slots *annotationSlots) bool {
 		case "sourceIPs":
 			bit, ok = fSourceIPs, d.list(&e.SourceIPs)
 		case "userAgent":
-			bit, ok = fUserAgent, d.shared(&e.UserAgent)
+			bit, ok = fUserAgent, d.word(&e.UserAgent)
 		case "objectRef":
 			bit = fObjectRef
 			x.hasRef = !d.null()
@@ -207,7 +211,7 @@ func (d *lineDecoder) event(e *Event, x *extras, slots *annotationSlots) bool {
 			bit, ok = fAnnotations, d.annotations(slots)
 		case "kind":
 			var kind string
-			bit, ok = fKind, d.shared(&kind)
+			bit, ok = fKind, d.word(&kind)
 			ok = ok && (kind == "" || kind == "Event")
 		default:
 			if foldsTo(key, recordFields) {
@@ -246,9 +250,9 @@ func (d *lineDecoder) user(u *User) bool {
 		var bit uint32
 		switch string(key) {
 		case "username":
-			bit, ok = 1, d.shared(&u.Name)
+			bit, ok = 1, d.identity(&u.Name)
 		case "uid":
-			bit, ok = 2, d.shared(&u.UID)
+			bit, ok = 2, d.identity(&u.UID)
 		case "groups":
 			bit, ok = 4, d.list(&u.Groups)
 		case "extra":
@@ -291,20 +295,19 @@ func (d *lineDecoder) objectRef(o *ObjectRef) bool {
 		var bit uint32
 		switch string(key) {
 		case "resource":
-			bit, ok = 1, d.shared(&o.Resource)
+			bit, ok = 1, d.word(&o.Resource)
 		case "namespace":
-			bit, ok = 2, d.shared(&o.Namespace)
+			bit, ok = 2, d.word(&o.Namespace)
 		case "name":
-			bit, ok = 4, d.shared(&o.Name)
+			bit, ok = 4, d.unique(&o.Name)
 		case "uid":
-			var uid string
-			bit, ok = 8, d.stringOrNull(&uid, false)
+			bit, ok = 8, d.ignoredString()
 		case "apiGroup":
-			bit, ok = 16, d.shared(&o.Group)
+			bit, ok = 16, d.word(&o.Group)
 		case "apiVersion":
-			bit, ok = 32, d.shared(&o.Version)
+			bit, ok = 32, d.word(&o.Version)
 		case "subresource":
-			bit, ok = 64, d.shared(&o.Subresource)
+			bit, ok = 64, d.word(&o.Subresource)
 		default:
 			if foldsTo(key, objectRefFields) {
 				return false
@@ -339,16 +342,15 @@ func (d *lineDecoder) status(code *int) bool {
 			return false
 		}
 		var bit uint32
-		var ignored string
 		switch string(key) {
 		case "code":
 			bit, ok = 1, d.int(code)
 		case "status":
-			bit, ok = 2, d.stringOrNull(&ignored, false)
+			bit, ok = 2, d.ignoredString()
 		case "reason":
-			bit, ok = 4, d.stringOrNull(&ignored, false)
+			bit, ok = 4, d.ignoredString()
 		case "message":
-			bit, ok = 8, d.stringOrNull(&ignored, false)
+			bit, ok = 8, d.ignoredString()
 		default:
 			if foldsTo(key, statusFields) {
 				return false
@@ -463,7 +465,7 @@ func (d *lineDecoder) annotations(slots *annotationSlots) bool {
 			continue
 		}
 		s := &slots[i]
-		if !d.shared(&s.v) {
+		if !d.stringOrNull(&s.v, annotationSharing[i/2]) {
 			return false
 		}
 		s.ok = true
@@ -511,7 +513,7 @@ func (d *lineDecoder) extra(slots *extraSlots) bool {
 				return false
 			}
 			if s != nil && n == 0 {
-				ok = d.shared(&s.v)
+				ok = d.stringOrNull(&s.v, extraSharing[i/2])
 			} else {
 				ok = d.skipString()
 			}
@@ -561,7 +563,7 @@ func (d *lineDecoder) list(out *[]string) bool {
 	for k := 0; k < n; k++ {
 		d.element(k == 0)
 		var s string
-		d.shared(&s)
+		d.identity(&s)
 		l = append(l, s)
 	}
 	d.i = end
@@ -702,18 +704,36 @@ func (d *lineDecoder) int(n *int) bool {
 	return true
 }
 
-// shared reads a string (null leaves out as is) and shares it with equal
-// strings read before.
-func (d *lineDecoder) shared(out *string) bool {
-	return d.stringOrNull(out, true)
+// sharing says whether a string field repeats from event to event, and
+// how much: a repeated string is looked up instead of allocated again.
+type sharing uint8
+
+const (
+	unshared   sharing = iota // rarely repeats (IDs, names, URIs): allocated
+	vocabulary                // few values (verbs, resources, namespaces): a small table, hot in cache
+	identity                  // users, pods, nodes, reasons: a larger table
+)
+
+var (
+	annotationSharing = [numAnnotations]sharing{annDecision: vocabulary, annReason: identity, annIssued: unshared}
+	extraSharing      = [numExtras]sharing{extraPodName: identity, extraPodUID: unshared, extraNodeName: identity, extraCredentialID: unshared}
+)
+
+// word reads a string of the vocabulary (null leaves out as is).
+func (d *lineDecoder) word(out *string) bool { return d.stringOrNull(out, vocabulary) }
+
+// identity reads a user, pod or node name (null leaves out as is).
+func (d *lineDecoder) identity(out *string) bool { return d.stringOrNull(out, identity) }
+
+// ignoredString validates a string (or null) the event does not keep.
+func (d *lineDecoder) ignoredString() bool {
+	return d.null() || d.peek() == '"' && d.skipString()
 }
 
 // unique reads a string that rarely repeats (null leaves out as is).
-func (d *lineDecoder) unique(out *string) bool {
-	return d.stringOrNull(out, false)
-}
+func (d *lineDecoder) unique(out *string) bool { return d.stringOrNull(out, unshared) }
 
-func (d *lineDecoder) stringOrNull(out *string, share bool) bool {
+func (d *lineDecoder) stringOrNull(out *string, how sharing) bool {
 	switch d.peek() {
 	case 'n':
 		return d.literal("null")
@@ -725,33 +745,40 @@ func (d *lineDecoder) stringOrNull(out *string, share bool) bool {
 	if !ok {
 		return false
 	}
-	if share {
-		*out = d.intern(s)
-	} else {
+	switch how {
+	case vocabulary:
+		*out = d.words.intern(s, maxWords)
+	case identity:
+		*out = d.ids.intern(s, maxIDs)
+	default:
 		*out = string(s)
 	}
 	return true
 }
 
-// intern returns b as a string, the same string as for earlier equal
-// bytes.
-func (d *lineDecoder) intern(b []byte) string {
-	switch len(b) {
-	case 0:
+// internTable shares strings: it returns the same string for equal bytes,
+// and forgets everything when it holds max strings, so that its memory is
+// bounded.
+type internTable struct {
+	m map[string]string
+}
+
+func (t *internTable) intern(b []byte, max int) string {
+	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := d.strs[string(b)]; ok {
+	if s, ok := t.m[string(b)]; ok {
 		return s
 	}
 	s := string(b)
 	if len(b) <= maxSharedLen {
 		switch {
-		case d.strs == nil:
-			d.strs = map[string]string{}
-		case len(d.strs) >= maxShared:
-			clear(d.strs)
+		case t.m == nil:
+			t.m = map[string]string{}
+		case len(t.m) >= max:
+			clear(t.m)
 		}
-		d.strs[s] = s
+		t.m[s] = s
 	}
 	return s
 }

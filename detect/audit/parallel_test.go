@@ -104,6 +104,7 @@ func checkFastDecode(t *testing.T, line []byte) {
 	case "", StageRequestReceived, StagePanic:
 	case StageResponseStarted, StageResponseComplete:
 		want.sig = signature(raw.Verb, raw.RequestURI)
+		want.hash = trackHash(raw.AuditID, want.sig)
 	default:
 		t.Fatalf("fast path took stage %q", raw.Stage)
 	}

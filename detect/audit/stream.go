@@ -606,8 +606,9 @@ func (s *streamer) admit(ev *RawEvent) (bool, error) {
 	if ev.ObjectRef != nil {
 		sub = ev.ObjectRef.Subresource
 	}
-	return s.admitStage(wireMeta{stage: ev.Stage, auditID: ev.AuditID, long: longRunning(ev.Verb, sub),
-		sig: signature(ev.Verb, ev.RequestURI)})
+	m := wireMeta{stage: ev.Stage, auditID: ev.AuditID, long: longRunning(ev.Verb, sub), sig: signature(ev.Verb, ev.RequestURI)}
+	m.hash = trackHash(m.auditID, m.sig)
+	return s.admitStage(m)
 }
 
 // admitStage is admit with what it needs of the event.
@@ -628,7 +629,7 @@ func (s *streamer) admitStage(m wireMeta) (bool, error) {
 			return true, nil
 		}
 		k := trackKey{id: m.auditID, sig: m.sig}
-		st := s.seen.get(k)
+		st := s.seen.get(k, m.hash)
 		switch {
 		case st&trackStarted != 0:
 			s.stats.Duplicates++
@@ -638,24 +639,24 @@ func (s *streamer) admitStage(m wireMeta) (bool, error) {
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(k, st|trackStarted)
+		s.seen.set(k, m.hash, st|trackStarted)
 		return true, nil
 	case StageResponseComplete:
 		if m.auditID == "" {
 			return true, nil
 		}
 		k := trackKey{id: m.auditID, sig: m.sig}
-		st := s.seen.get(k)
+		st := s.seen.get(k, m.hash)
 		switch {
 		case st&trackComplete != 0:
 			s.stats.Duplicates++
 			return false, nil
 		case st&trackStarted != 0:
-			s.seen.set(k, st|trackComplete)
+			s.seen.set(k, m.hash, st|trackComplete)
 			s.stats.Partial++
 			return false, nil
 		}
-		s.seen.set(k, st|trackComplete)
+		s.seen.set(k, m.hash, st|trackComplete)
 		return true, nil
 	default:
 		return false, errUnknownStage
@@ -737,33 +738,88 @@ type trackKey struct {
 	sig uint32
 }
 
+// trackHash is the key of a request in tracker.m: FNV-1a (64 bits) of its
+// audit ID and signature. The decoding workers compute it, so that the
+// ordered path compares a string only when a request is seen again.
+func trackHash(id string, sig uint32) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint64(id[i])) * 1099511628211
+	}
+	for i := range 4 {
+		h = (h ^ uint64(byte(sig>>(8*i)))) * 1099511628211
+	}
+	return h
+}
+
 // tracker is a bounded map of requests to the stages seen; when full it
-// forgets the oldest request, so memory stays bounded on any log.
+// forgets the oldest request, so memory stays bounded on any log. Requests
+// are found by their hash and compared in full: one whose hash another
+// request already holds goes to other, so a collision never merges two
+// requests.
 type tracker struct {
-	m     map[trackKey]uint8
-	ring  []trackKey
+	m     map[uint64]trackEntry
+	other map[trackKey]uint8
+	ring  []trackSlot
 	next  int
 	limit int
 }
 
-func newTracker(limit int) *tracker {
-	// The map grows with use: a small log costs little.
-	return &tracker{m: map[trackKey]uint8{}, limit: limit}
+type trackEntry struct {
+	key trackKey
+	st  uint8
 }
 
-func (t *tracker) get(k trackKey) uint8 { return t.m[k] }
+type trackSlot struct {
+	h   uint64
+	key trackKey
+}
 
-func (t *tracker) set(k trackKey, v uint8) {
-	if _, ok := t.m[k]; ok {
-		t.m[k] = v
+func newTracker(limit int) *tracker {
+	// The map grows with use: a small log costs little.
+	return &tracker{m: map[uint64]trackEntry{}, limit: limit}
+}
+
+// get is the stages seen of request k, whose hash is h.
+func (t *tracker) get(k trackKey, h uint64) uint8 {
+	if e, ok := t.m[h]; ok && e.key == k {
+		return e.st
+	}
+	if len(t.other) > 0 {
+		return t.other[k]
+	}
+	return 0
+}
+
+// set records the stages seen of request k, whose hash is h.
+func (t *tracker) set(k trackKey, h uint64, v uint8) {
+	e, taken := t.m[h]
+	if taken && e.key == k {
+		t.m[h] = trackEntry{k, v}
+		return
+	}
+	if _, ok := t.other[k]; ok {
+		t.other[k] = v
 		return
 	}
 	if len(t.ring) < t.limit {
-		t.ring = append(t.ring, k)
+		t.ring = append(t.ring, trackSlot{h, k})
 	} else {
-		delete(t.m, t.ring[t.next])
-		t.ring[t.next] = k
+		old := t.ring[t.next]
+		if e, ok := t.m[old.h]; ok && e.key == old.key {
+			delete(t.m, old.h)
+		} else {
+			delete(t.other, old.key)
+		}
+		t.ring[t.next] = trackSlot{h, k}
 		t.next = (t.next + 1) % t.limit
 	}
-	t.m[k] = v
+	if taken {
+		if t.other == nil {
+			t.other = map[trackKey]uint8{}
+		}
+		t.other[k] = v
+		return
+	}
+	t.m[h] = trackEntry{k, v}
 }

@@ -577,3 +577,36 @@ func TestStreamRejected(t *testing.T) {
 		t.Errorf("Rejected (-want +got):\n%s", diff)
 	}
 }
+
+// TestTrackerCollisions: requests whose hashes collide are kept apart
+// (compared in full), and forgetting the oldest works whichever of them
+// holds the hash.
+func TestTrackerCollisions(t *testing.T) {
+	tr := newTracker(3)
+	a, b, c, d := trackKey{"a", 1}, trackKey{"b", 1}, trackKey{"a", 2}, trackKey{"d", 1}
+	tr.set(a, 7, 1)
+	tr.set(b, 7, 2) // same hash, another request
+	tr.set(c, 7, 3)
+	for k, want := range map[trackKey]uint8{a: 1, b: 2, c: 3, d: 0} {
+		if got := tr.get(k, 7); got != want {
+			t.Errorf("get(%v) = %d, want %d", k, got, want)
+		}
+	}
+	tr.set(b, 7, 4) // update in other
+	tr.set(d, 9, 1) // full: forgets a, the holder of hash 7
+	for k, want := range map[trackKey]uint8{a: 0, b: 4, c: 3, d: 1} {
+		h := uint64(7)
+		if k == d {
+			h = 9
+		}
+		if got := tr.get(k, h); got != want {
+			t.Errorf("after eviction get(%v) = %d, want %d", k, got, want)
+		}
+	}
+	tr.set(a, 7, 5)                 // hash 7 free again: a takes it, b (in other) is forgotten
+	tr.set(trackKey{"e", 1}, 10, 1) // forgets c (in other)
+	tr.set(trackKey{"f", 1}, 11, 1) // forgets d
+	if tr.get(b, 7) != 0 || tr.get(c, 7) != 0 || tr.get(a, 7) != 5 || len(tr.other) != 0 || len(tr.m) != 3 {
+		t.Errorf("after evicting the colliding requests: m %d, other %d, a %d", len(tr.m), len(tr.other), tr.get(a, 7))
+	}
+}
