@@ -32,7 +32,7 @@ type usage struct {
 	// used holds each request an identity made, with the shapes
 	// (eventShape) of the events it came from: a request a detection
 	// reported is found by the shapes of the detection's evidence.
-	used map[usedRequest]map[string]bool
+	used map[usedRequest][]string
 	// groups are the groups the log showed each user identity in: what
 	// RBAC could have allowed its requests through.
 	groups map[string]map[string]bool
@@ -60,7 +60,7 @@ func (u usedRequest) request() scanner.Request {
 }
 
 func newUsage(g *scanner.Graph) *usage {
-	u := &usage{graph: g, subjects: map[string]scanner.Ref{}, used: map[usedRequest]map[string]bool{}, groups: map[string]map[string]bool{}}
+	u := &usage{graph: g, subjects: map[string]scanner.Ref{}, used: map[usedRequest][]string{}, groups: map[string]map[string]bool{}}
 	for _, b := range g.Bindings {
 		for _, s := range b.Subjects {
 			switch s.Kind {
@@ -139,12 +139,11 @@ func (u *usage) add(id string, req *scanner.Request, shape string) {
 	} else {
 		r.namespace, r.name = "", ""
 	}
-	shapes := u.used[r]
-	if shapes == nil {
-		shapes = map[string]bool{}
-		u.used[r] = shapes
+	// Most requests come from events of one shape: a short list costs far
+	// less than a set per request.
+	if shapes := u.used[r]; !slices.Contains(shapes, shape) {
+		u.used[r] = append(shapes, shape)
 	}
-	shapes[shape] = true
 }
 
 // suggestedName names a generated role after the subject it is for.
@@ -242,7 +241,7 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 		// Which requests a detection reported.
 		marks := map[usedRequest][]string{}
 		for _, r := range reqs {
-			for sh := range u.used[r] {
+			for _, sh := range u.used[r] {
 				for _, rule := range flagged[sh] {
 					if !slices.Contains(marks[r], rule) {
 						marks[r] = append(marks[r], rule)
