@@ -3,7 +3,6 @@ package audit
 import (
 	"encoding/json"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kubegrant/kubegrant/scanner"
 )
@@ -108,9 +107,9 @@ func (d *lineDecoder) decode(line []byte, src scanner.Source, e *Event) (wireMet
 	return m, true
 }
 
-// Fields of the top-level object (record), as bits for duplicates.
+// Fields of the top-level object (record), by index in recordFields.
 const (
-	fLevel = 1 << iota
+	fLevel = iota
 	fAuditID
 	fStage
 	fRequestURI
@@ -127,241 +126,173 @@ const (
 	fStageTime
 	fAnnotations
 	fKind
+	numEventFields // the fields after these are other formats'
 )
 
 // recordFields are the JSON names of record's fields, each of which
-// encoding/json also matches case-insensitively. The first ones are those
-// of a plain event (decoded here); the rest are other formats' (a line
-// with one of them takes the sequential path).
-var recordFields = []string{
+// encoding/json also matches case-insensitively. The first numEventFields
+// are those of a plain event (decoded here); a line with one of the others
+// is another format's and takes the sequential path.
+var recordFields = newFieldSet(
 	"level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser", "sourceIPs", "userAgent",
 	"objectRef", "responseStatus", "requestObject", "responseObject", "requestReceivedTimestamp",
 	"stageTimestamp", "annotations", "kind",
 	"timestamp", "metadata", "items", "records", "logEvents", "events", "entries", "protoPayload", "insertId",
 	"labels", "operation", "message", "@message", "kubernetes", "_source", "category", "properties",
-}
+)
 
 var (
-	userFields      = []string{"username", "uid", "groups", "extra"}
-	objectRefFields = []string{"resource", "namespace", "name", "uid", "apiGroup", "apiVersion", "subresource"}
-	statusFields    = []string{"code", "status", "reason", "message"}
+	userFields      = newFieldSet("username", "uid", "groups", "extra")
+	objectRefFields = newFieldSet("resource", "namespace", "name", "uid", "apiGroup", "apiVersion", "subresource")
+	statusFields    = newFieldSet("code", "status", "reason", "message")
 )
+
+// fieldSet is the JSON field names of a struct.
+type fieldSet struct {
+	names []string
+	index map[string]int
+}
+
+func newFieldSet(names ...string) fieldSet {
+	f := fieldSet{names: names, index: map[string]int{}}
+	for i, n := range names {
+		f.index[n] = i
+	}
+	return f
+}
+
+// fields reads the object at d.i as encoding/json decodes it into a struct
+// whose fields are fs (at depth, 1 for the line's object): field is called
+// with the index of each member's key in fs, d.i at its value, and must
+// consume the value. Another key is validated and skipped, unless
+// encoding/json would still match it to a field (another case, an escape,
+// a non-ASCII key that might fold), which fails, as a repeated field does
+// (encoding/json merges or overwrites). null leaves the struct as is.
+func (d *lineDecoder) fields(fs *fieldSet, depth int, field func(i int) bool) bool {
+	var seen uint64
+	return d.members(func(key []byte) bool {
+		if d.escaped {
+			return false
+		}
+		i, known := fs.index[string(key)]
+		switch {
+		case !known:
+			return !foldsTo(key, fs.names) && d.skip(depth)
+		case seen&(1<<i) != 0:
+			return false
+		}
+		seen |= 1 << i
+		return field(i)
+	})
+}
 
 // event reads the top-level object.
 func (d *lineDecoder) event(e *Event, x *extras, slots *annotationSlots) bool {
-	if !d.open('{') {
+	if d.peek() != '{' {
 		return false
 	}
-	var seen uint32
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		if d.escaped {
-			return false // an escaped key: let encoding/json match it
-		}
-		var bit uint32
-		switch string(key) {
-		case "level":
-			bit, ok = fLevel, d.word(&e.Level)
-		case "auditID":
-			bit, ok = fAuditID, d.unique(&e.AuditID)
-		case "stage":
-			bit, ok = fStage, d.word(&e.Stage)
-		case "requestURI":
-			bit, ok = fRequestURI, d.unique(&e.RequestURI)
-		case "verb":
-			bit, ok = fVerb, d.word(&e.Verb)
-		case "user":
-			bit, ok = fUser, d.user(&e.User)
-		case "impersonatedUser":
-			bit = fImpersonated
+	return d.fields(&recordFields, 1, func(i int) bool {
+		switch i {
+		case fLevel:
+			return d.word(&e.Level)
+		case fAuditID:
+			return d.unique(&e.AuditID)
+		case fStage:
+			return d.word(&e.Stage)
+		case fRequestURI:
+			return d.unique(&e.RequestURI)
+		case fVerb:
+			return d.word(&e.Verb)
+		case fUser:
+			return d.user(&e.User)
+		case fImpersonated:
 			if d.null() {
-				x.impersonated = nil
-			} else {
-				u := &User{}
-				ok = d.user(u)
-				x.impersonated = u
+				return true
 			}
-		case "sourceIPs":
-			bit, ok = fSourceIPs, d.list(&e.SourceIPs)
-		case "userAgent":
-			bit, ok = fUserAgent, d.word(&e.UserAgent)
-		case "objectRef":
-			bit = fObjectRef
-			x.hasRef = !d.null()
-			if x.hasRef {
-				ok = d.objectRef(&e.Object)
+			x.impersonated = &User{}
+			return d.user(x.impersonated)
+		case fSourceIPs:
+			return d.list(&e.SourceIPs)
+		case fUserAgent:
+			return d.word(&e.UserAgent)
+		case fObjectRef:
+			if d.null() {
+				return true
 			}
-		case "responseStatus":
-			bit, ok = fResponseStatus, d.status(&e.Code)
-		case "requestObject":
-			bit, ok = fRequestObject, d.raw(&e.RequestObject)
-		case "responseObject":
-			bit, ok = fResponseObject, d.raw(&e.ResponseObject)
-		case "requestReceivedTimestamp":
-			bit, ok = fReceived, d.time(&e.Time)
-		case "stageTimestamp":
-			bit, ok = fStageTime, d.time(&e.StageTime)
-		case "annotations":
-			bit, ok = fAnnotations, d.annotations(slots)
-		case "kind":
+			x.hasRef = true
+			return d.objectRef(&e.Object)
+		case fResponseStatus:
+			return d.status(&e.Code)
+		case fRequestObject:
+			return d.raw(&e.RequestObject)
+		case fResponseObject:
+			return d.raw(&e.ResponseObject)
+		case fReceived:
+			return d.time(&e.Time)
+		case fStageTime:
+			return d.time(&e.StageTime)
+		case fAnnotations:
+			return d.annotations(slots)
+		case fKind:
 			var kind string
-			bit, ok = fKind, d.word(&kind)
-			ok = ok && (kind == "" || kind == "Event")
-		default:
-			if foldsTo(key, recordFields) {
-				return false // another format's field, or a case variant
-			}
-			ok = d.skip(1)
+			return d.word(&kind) && (kind == "" || kind == "Event")
 		}
-		if !ok || seen&bit != 0 {
-			return false // a repeated field: encoding/json merges or overwrites
-		}
-		seen |= bit
-	}
+		return false // another format's field
+	})
 }
 
 // user reads a user or impersonatedUser object (null leaves u as is).
 func (d *lineDecoder) user(u *User) bool {
-	if d.null() {
-		return true
-	}
-	if !d.open('{') {
-		return false
-	}
-	var seen uint32
 	var extra extraSlots
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		if d.escaped {
-			return false
-		}
-		var bit uint32
-		switch string(key) {
-		case "username":
-			bit, ok = 1, d.identity(&u.Name)
-		case "uid":
-			bit, ok = 2, d.identity(&u.UID)
-		case "groups":
-			bit, ok = 4, d.list(&u.Groups)
-		case "extra":
-			bit, ok = 8, d.extra(&extra)
+	ok := d.fields(&userFields, 2, func(i int) bool {
+		switch i {
+		case 0:
+			return d.identity(&u.Name)
+		case 1:
+			return d.identity(&u.UID)
+		case 2:
+			return d.list(&u.Groups)
 		default:
-			if foldsTo(key, userFields) {
-				return false
-			}
-			ok = d.skip(2)
+			return d.extra(&extra)
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
+	})
 	u.PodName = extra.get(extraPodName)
 	u.PodUID = extra.get(extraPodUID)
 	u.NodeName = extra.get(extraNodeName)
 	u.CredentialID = extra.get(extraCredentialID)
-	return true
+	return ok
 }
 
 // objectRef reads an objectRef object.
 func (d *lineDecoder) objectRef(o *ObjectRef) bool {
-	if !d.open('{') {
-		return false
-	}
-	var seen uint32
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		if d.escaped {
-			return false
-		}
-		var bit uint32
-		switch string(key) {
-		case "resource":
-			bit, ok = 1, d.word(&o.Resource)
-		case "namespace":
-			bit, ok = 2, d.word(&o.Namespace)
-		case "name":
-			bit, ok = 4, d.unique(&o.Name)
-		case "uid":
-			bit, ok = 8, d.ignoredString()
-		case "apiGroup":
-			bit, ok = 16, d.word(&o.Group)
-		case "apiVersion":
-			bit, ok = 32, d.word(&o.Version)
-		case "subresource":
-			bit, ok = 64, d.word(&o.Subresource)
+	return d.fields(&objectRefFields, 2, func(i int) bool {
+		switch i {
+		case 0:
+			return d.word(&o.Resource)
+		case 1:
+			return d.word(&o.Namespace)
+		case 2:
+			return d.unique(&o.Name)
+		case 3:
+			return d.ignoredString() // uid
+		case 4:
+			return d.word(&o.Group)
+		case 5:
+			return d.word(&o.Version)
 		default:
-			if foldsTo(key, objectRefFields) {
-				return false
-			}
-			ok = d.skip(2)
+			return d.word(&o.Subresource)
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
+	})
 }
 
 // status reads a responseStatus object for its code.
 func (d *lineDecoder) status(code *int) bool {
-	if d.null() {
-		return true
-	}
-	if !d.open('{') {
-		return false
-	}
-	var seen uint32
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
+	return d.fields(&statusFields, 2, func(i int) bool {
+		if i == 0 {
+			return d.int(code)
 		}
-		if !more {
-			return true
-		}
-		if d.escaped {
-			return false
-		}
-		var bit uint32
-		switch string(key) {
-		case "code":
-			bit, ok = 1, d.int(code)
-		case "status":
-			bit, ok = 2, d.ignoredString()
-		case "reason":
-			bit, ok = 4, d.ignoredString()
-		case "message":
-			bit, ok = 8, d.ignoredString()
-		default:
-			if foldsTo(key, statusFields) {
-				return false
-			}
-			ok = d.skip(2)
-		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
+		return d.ignoredString() // status, reason, message
+	})
 }
 
 // The annotations and user.extra keys normalisation reads, each also as
@@ -440,55 +371,23 @@ func (s *extraSlots) get(i int) string {
 
 // annotations reads the annotations map (map[string]string).
 func (d *lineDecoder) annotations(slots *annotationSlots) bool {
-	if d.null() {
-		return true
-	}
-	if !d.open('{') {
-		return false
-	}
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
+	return d.members(func(key []byte) bool {
 		i := keyIndex(key, annotationKeys[:], underscoredAnnotations)
-		if d.peek() != '"' {
+		switch {
+		case d.peek() != '"':
 			return false // null or another type: the sequential path
+		case i < 0:
+			return d.skipString()
 		}
-		if i < 0 {
-			if !d.skipString() {
-				return false
-			}
-			continue
-		}
-		s := &slots[i]
-		if !d.stringOrNull(&s.v, annotationSharing[i/2]) {
-			return false
-		}
-		s.ok = true
-	}
+		slots[i].ok = true
+		return d.stringOrNull(&slots[i].v, annotationSharing[i/2])
+	})
 }
 
 // extra reads user.extra (map[string][]string), keeping the first value
 // of the keys normalisation reads.
 func (d *lineDecoder) extra(slots *extraSlots) bool {
-	if d.null() {
-		return true
-	}
-	if !d.open('{') {
-		return false
-	}
-	for first := true; ; first = false {
-		key, more, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
+	return d.members(func(key []byte) bool {
 		i := keyIndex(key, extraKeys[:], underscoredExtras)
 		var s *slot
 		if i >= 0 {
@@ -496,32 +395,18 @@ func (d *lineDecoder) extra(slots *extraSlots) bool {
 			*s = slot{ok: true}
 		}
 		if d.null() {
-			continue
+			return true
 		}
-		if !d.open('[') {
-			return false
-		}
-		for n := 0; ; n++ {
-			more, ok := d.element(n == 0)
-			if !ok {
+		return d.elements(func(n int) bool {
+			switch {
+			case d.peek() != '"':
 				return false
+			case s != nil && n == 0:
+				return d.stringOrNull(&s.v, extraSharing[i/2])
 			}
-			if !more {
-				break
-			}
-			if d.peek() != '"' {
-				return false
-			}
-			if s != nil && n == 0 {
-				ok = d.stringOrNull(&s.v, extraSharing[i/2])
-			} else {
-				ok = d.skipString()
-			}
-			if !ok {
-				return false
-			}
-		}
-	}
+			return d.skipString()
+		})
+	})
 }
 
 // list reads an array of strings (null leaves out as is; [] is an empty,
@@ -531,21 +416,9 @@ func (d *lineDecoder) list(out *[]string) bool {
 		return true
 	}
 	start := d.i
-	if !d.open('[') {
-		return false
-	}
 	n := 0
-	for ; ; n++ {
-		more, ok := d.element(n == 0)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		if d.peek() != '"' || !d.skipString() {
-			return false
-		}
+	if !d.elements(func(int) bool { n++; return d.peek() == '"' && d.skipString() }) {
+		return false
 	}
 	if n == 0 {
 		*out = emptyList
@@ -559,13 +432,12 @@ func (d *lineDecoder) list(out *[]string) bool {
 	end := d.i
 	l := make([]string, 0, n)
 	d.i = start
-	d.open('[')
-	for k := 0; k < n; k++ {
-		d.element(k == 0)
+	d.elements(func(int) bool {
 		var s string
 		d.identity(&s)
 		l = append(l, s)
-	}
+		return true
+	})
 	d.i = end
 	if len(raw) <= maxSharedListLen {
 		switch {
@@ -781,310 +653,6 @@ func (t *internTable) intern(b []byte, max int) string {
 		t.m[s] = s
 	}
 	return s
-}
-
-// null consumes a null literal if there is one.
-func (d *lineDecoder) null() bool {
-	if d.peek() == 'n' && d.literal("null") {
-		return true
-	}
-	return false
-}
-
-// peek is the byte at d.i, or 0 at the end.
-func (d *lineDecoder) peek() byte {
-	if d.i < len(d.data) {
-		return d.data[d.i]
-	}
-	return 0
-}
-
-// open consumes the opening c of an object or array.
-func (d *lineDecoder) open(c byte) bool {
-	if d.peek() != c {
-		return false
-	}
-	d.i++
-	return true
-}
-
-// member moves to the next member of an object: after '{' when first,
-// else after a value. It returns the member's key with d.i at its value,
-// or more false after the closing brace.
-func (d *lineDecoder) member(first bool) (key []byte, more, ok bool) {
-	d.space()
-	switch c := d.peek(); {
-	case c == '}':
-		d.i++
-		return nil, false, true
-	case !first && c == ',':
-		d.i++
-		d.space()
-	case !first:
-		return nil, false, false
-	}
-	if d.peek() != '"' {
-		return nil, false, false
-	}
-	key, ok = d.str()
-	if !ok {
-		return nil, false, false
-	}
-	d.space()
-	if d.peek() != ':' {
-		return nil, false, false
-	}
-	d.i++
-	d.space()
-	return key, true, true
-}
-
-// element moves to the next element of an array, as member does.
-func (d *lineDecoder) element(first bool) (more, ok bool) {
-	d.space()
-	switch c := d.peek(); {
-	case c == ']':
-		d.i++
-		return false, true
-	case !first && c == ',':
-		d.i++
-		d.space()
-	case !first:
-		return false, false
-	}
-	return true, true
-}
-
-func (d *lineDecoder) space() {
-	for d.i < len(d.data) {
-		switch d.data[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
-// skip validates any JSON value at depth, without keeping it.
-func (d *lineDecoder) skip(depth int) bool {
-	if depth > maxJSONDepth {
-		return false
-	}
-	switch c := d.peek(); {
-	case c == '{':
-		d.i++
-		for first := true; ; first = false {
-			_, more, ok := d.member(first)
-			if !ok {
-				return false
-			}
-			if !more {
-				return true
-			}
-			if !d.skip(depth + 1) {
-				return false
-			}
-		}
-	case c == '[':
-		d.i++
-		for first := true; ; first = false {
-			more, ok := d.element(first)
-			if !ok {
-				return false
-			}
-			if !more {
-				return true
-			}
-			if !d.skip(depth + 1) {
-				return false
-			}
-		}
-	case c == '"':
-		return d.skipString()
-	case c == 't':
-		return d.literal("true")
-	case c == 'f':
-		return d.literal("false")
-	case c == 'n':
-		return d.literal("null")
-	case c == '-' || c >= '0' && c <= '9':
-		return d.number()
-	}
-	return false
-}
-
-// maxJSONDepth bounds nesting (encoding/json allows 10,000; deeper than
-// this takes the sequential path, which decides).
-const maxJSONDepth = 1000
-
-func (d *lineDecoder) literal(s string) bool {
-	if len(d.data)-d.i < len(s) || string(d.data[d.i:d.i+len(s)]) != s {
-		return false
-	}
-	d.i += len(s)
-	return true
-}
-
-func (d *lineDecoder) digitRun() bool {
-	start := d.i
-	for d.i < len(d.data) && d.data[d.i] >= '0' && d.data[d.i] <= '9' {
-		d.i++
-	}
-	return d.i > start
-}
-
-// number validates a JSON number.
-func (d *lineDecoder) number() bool {
-	if d.peek() == '-' {
-		d.i++
-	}
-	switch c := d.peek(); {
-	case c == '0':
-		d.i++
-	case c >= '1' && c <= '9':
-		d.digitRun()
-	default:
-		return false
-	}
-	if d.peek() == '.' {
-		d.i++
-		if !d.digitRun() {
-			return false
-		}
-	}
-	if c := d.peek(); c == 'e' || c == 'E' {
-		d.i++
-		if c := d.peek(); c == '+' || c == '-' {
-			d.i++
-		}
-		if !d.digitRun() {
-			return false
-		}
-	}
-	return true
-}
-
-// plain marks the bytes that need no attention inside a string: not a
-// quote, a backslash, a control character or a non-ASCII byte.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// skipString validates the string at d.i.
-func (d *lineDecoder) skipString() bool {
-	_, ok := d.str()
-	return ok
-}
-
-// str reads the string at d.i (its opening quote) and returns its content,
-// unescaped: a slice of the line when it has no escapes, else of d.buf
-// (valid until the next string). Invalid UTF-8 and surrogate escapes,
-// which encoding/json replaces, make it fail.
-func (d *lineDecoder) str() ([]byte, bool) {
-	data := d.data
-	i := d.i + 1
-	start := i
-	d.escaped = false
-	for {
-		for i < len(data) && plain[data[i]] {
-			i++
-		}
-		if i >= len(data) {
-			return nil, false
-		}
-		switch c := data[i]; {
-		case c == '"':
-			d.i = i + 1
-			return data[start:i], true
-		case c == '\\':
-			return d.strEscaped(start, i)
-		case c < 0x20:
-			return nil, false
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size == 1 {
-				return nil, false
-			}
-			i += size
-		}
-	}
-}
-
-// strEscaped continues str from the first backslash at i.
-func (d *lineDecoder) strEscaped(start, i int) ([]byte, bool) {
-	data := d.data
-	d.escaped = true
-	b := append(d.buf[:0], data[start:i]...)
-	for i < len(data) {
-		c := data[i]
-		switch {
-		case c == '"':
-			d.i = i + 1
-			d.buf = b
-			return b, true
-		case c == '\\':
-			if i+1 >= len(data) {
-				return nil, false
-			}
-			switch e := data[i+1]; e {
-			case '"', '\\', '/':
-				b = append(b, e)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				if i+6 > len(data) {
-					return nil, false
-				}
-				var r rune
-				for _, h := range data[i+2 : i+6] {
-					switch {
-					case h >= '0' && h <= '9':
-						r = r<<4 | rune(h-'0')
-					case h >= 'a' && h <= 'f':
-						r = r<<4 | rune(h-'a'+10)
-					case h >= 'A' && h <= 'F':
-						r = r<<4 | rune(h-'A'+10)
-					default:
-						return nil, false
-					}
-				}
-				if r >= 0xD800 && r <= 0xDFFF {
-					return nil, false // surrogates: replaced differently
-				}
-				b = utf8.AppendRune(b, r)
-				i += 6
-				continue
-			default:
-				return nil, false
-			}
-			i += 2
-		case c < 0x20:
-			return nil, false
-		case c < 0x80:
-			b = append(b, c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size == 1 {
-				return nil, false
-			}
-			b = append(b, data[i:i+size]...)
-			i += size
-		}
-	}
-	return nil, false
 }
 
 // foldsTo reports whether key matches one of names the way encoding/json
