@@ -301,3 +301,160 @@ func TestSuppressDetectionsByActor(t *testing.T) {
 		t.Error("no detection by the ci ServiceAccount was suppressed")
 	}
 }
+
+// TestSuppressionSourcesJSONAndSARIF: one run with every source of
+// suppression (inline annotations, a config exception, Kubernetes'
+// bootstrap binding, a baseline) and findings several of them cover: each
+// finding gets the kind that wins, and SARIF says the same as JSON for each
+// one (inSource for inline, external for the rest, "<kind>: <justification>
+// (expires …)").
+func TestSuppressionSourcesJSONAndSARIF(t *testing.T) {
+	dir := t.TempDir()
+	extra := filepath.Join(dir, "extra.yaml")
+	writeFile(t, extra, `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:kube-controller-manager"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:kube-controller-manager"}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-controller-manager"}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader-all}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader-all}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: ops}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: auditor}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader-all}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: auditor}
+`)
+	inputs := []string{filepath.Join(suppressDir, "inline"), extra}
+	scan := func(format string, extraArgs ...string) result {
+		t.Helper()
+		r := runCLI(t, "", append(append([]string{"scan", "--format", format, "--fail-on", "none"}, extraArgs...), inputs...)...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		return r
+	}
+	type finding struct {
+		RuleID      string               `json:"ruleId"`
+		Subject     struct{ Name string } `json:"subject"`
+		Fingerprint string               `json:"fingerprint"`
+		Suppression *reports.Suppression `json:"suppression"`
+	}
+	decode := func(r result) []finding {
+		var rep struct{ Findings []finding }
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Findings
+	}
+	// The controller manager's findings are platform defaults; one rule of
+	// them is also excepted in the config, which wins.
+	var kcmRule string
+	for _, f := range decode(scan("json")) {
+		if f.Subject.Name == "system:kube-controller-manager" {
+			kcmRule = f.RuleID
+			break
+		}
+	}
+	if kcmRule == "" {
+		t.Fatal("no finding for the controller manager's bootstrap binding")
+	}
+	config := filepath.Join(dir, "config.yaml")
+	writeFile(t, config, `exceptions:
+  - rules: ["*"]
+    subject: "User:auditor"
+    justification: "the auditor reads every Secret"
+    expires: 2099-01-01
+  - rules: [`+kcmRule+`]
+    subject: "User:system:kube-controller-manager"
+    justification: "reviewed"
+  - rules: ["*"]
+    subject: "ServiceAccount:build/ci"
+    justification: "inline says it too"
+`)
+	// Every finding of this run is in the baseline of the next.
+	baseline := filepath.Join(dir, "baseline.json")
+	writeFile(t, baseline, scan("json", "--config", config).stdout)
+
+	js := decode(scan("json", "--config", config, "--baseline", baseline))
+	sr := scan("sarif", "--config", config, "--baseline", baseline)
+	if err := sarifcheck.Validate([]byte(sr.stdout)); err != nil {
+		t.Fatalf("SARIF is not valid: %v", err)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+				Suppressions        []struct {
+					Kind          string `json:"kind"`
+					Justification string `json:"justification"`
+				} `json:"suppressions"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(sr.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	sarifByFP := map[string]string{}
+	for _, res := range doc.Runs[0].Results {
+		if len(res.Suppressions) != 1 {
+			t.Fatalf("result %s: %d suppressions, want 1 (every finding is suppressed)", res.PartialFingerprints[reports.FingerprintKey], len(res.Suppressions))
+		}
+		sarifByFP[res.PartialFingerprints[reports.FingerprintKey]] = res.Suppressions[0].Kind + " " + res.Suppressions[0].Justification
+	}
+	kinds := map[string]int{}
+	for _, f := range js {
+		s := f.Suppression
+		if s == nil {
+			t.Errorf("%s for %s: not suppressed", f.RuleID, f.Subject.Name)
+			continue
+		}
+		kinds[s.Kind]++
+		want := map[string]string{"ci": reports.SuppressInline, "app": reports.SuppressInline, "auditor": reports.SuppressConfig, "ops": reports.SuppressBaseline}[f.Subject.Name]
+		if f.Subject.Name == "system:kube-controller-manager" {
+			want = reports.SuppressPlatformDefault
+			if f.RuleID == kcmRule {
+				want = reports.SuppressConfig
+			}
+		}
+		if s.Kind != want {
+			t.Errorf("%s for %s: suppressed as %s, want %s", f.RuleID, f.Subject.Name, s.Kind, want)
+		}
+		sarifKind := "external"
+		if s.Kind == reports.SuppressInline {
+			sarifKind = "inSource"
+		}
+		just := s.Kind + ": " + s.Justification
+		if s.Expires != "" {
+			just += " (expires " + s.Expires + ")"
+		}
+		if got := sarifByFP[f.Fingerprint]; got != sarifKind+" "+just {
+			t.Errorf("%s for %s: SARIF suppression %q, want %q", f.RuleID, f.Subject.Name, got, sarifKind+" "+just)
+		}
+	}
+	for _, k := range []string{reports.SuppressInline, reports.SuppressConfig, reports.SuppressPlatformDefault, reports.SuppressBaseline} {
+		if kinds[k] == 0 {
+			t.Errorf("no finding suppressed as %s: %v", k, kinds)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
