@@ -348,10 +348,10 @@ subjects:
 		return r
 	}
 	type finding struct {
-		RuleID      string               `json:"ruleId"`
+		RuleID      string                `json:"ruleId"`
 		Subject     struct{ Name string } `json:"subject"`
-		Fingerprint string               `json:"fingerprint"`
-		Suppression *reports.Suppression `json:"suppression"`
+		Fingerprint string                `json:"fingerprint"`
+		Suppression *reports.Suppression  `json:"suppression"`
 	}
 	decode := func(r result) []finding {
 		var rep struct{ Findings []finding }
