@@ -3,10 +3,11 @@ package reports
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
+
+	json "github.com/goccy/go-json"
 )
 
 // jsonWriter writes the JSON contract of docs/report.md: the finalized
@@ -104,6 +105,8 @@ func encodeFindings(w *bufio.Writer, findings []Finding) error {
 	return err
 }
 
+// encoder is goccy/go-json's, which writes the bytes encoding/json
+// writes (TestJSONEncoderMatchesStdlib) about twice as fast.
 func encoder(w io.Writer, prefix string) *json.Encoder {
 	enc := json.NewEncoder(w)
 	enc.SetIndent(prefix, "  ")
