@@ -295,8 +295,12 @@ func (u *usage) suggest(window string, detections []reports.Finding) (*Suggestio
 			}
 			byKey[r.key][r.verb][r.name] = true
 		}
-		if len(byNS) == 0 {
+		switch {
+		case len(byNS) > 0:
+		case len(marks) > 0:
 			buf.WriteString("# Nothing proposed: every request it made was reported by a detection.\n")
+		default:
+			buf.WriteString("# Nothing proposed.\n")
 		}
 		if err := writeRoles(&buf, subj, byNS); err != nil {
 			return nil, fmt.Errorf("rendering suggested role for %s: %w", id, err)

@@ -336,4 +336,14 @@ func TestSuggestGroupUse(t *testing.T) {
 	if !strings.Contains(out, "- pods") || !strings.Contains(out, "Not proposed: 1 request its members made that no grant of the group allows") {
 		t.Errorf("want the pods list proposed and the secret read named as not the group's:\n%s", out)
 	}
+
+	// Only requests through a member's own grants: nothing for the group.
+	u = newUsage(g)
+	u.record("bob", []string{"oncall"}, &scanner.Request{Verb: "get", ResourceRequest: true, Resource: "secrets", Namespace: "web", Name: "s"}, "e2")
+	if sug, err = u.suggest("window", nil); err != nil {
+		t.Fatal(err)
+	}
+	if out := string(sug.YAML); !strings.Contains(out, "# Nothing proposed.\n") || strings.Contains(out, "---") {
+		t.Errorf("want nothing proposed for the group:\n%s", out)
+	}
 }
