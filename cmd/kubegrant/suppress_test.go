@@ -326,16 +326,10 @@ rules:
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-metadata: {name: ops}
+metadata: {name: secret-readers}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader-all}
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: ops}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: auditor}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader-all}
-subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: auditor}
 `)
 	inputs := []string{filepath.Join(suppressDir, "inline"), extra}
