@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/kubegrant/kubegrant/detect/runtime"
@@ -388,58 +389,63 @@ var DefaultConfigMapWriterAllow = Users(
 	"system:addon-manager",
 )
 
-func orDefault[T any](v, def []T) []T {
-	if v == nil {
-		return def
-	}
-	return v
+// defaults are the documented defaults of the options that have one.
+var defaults = DetectOptions{
+	TokenRequestAllow:                DefaultTokenRequestAllow,
+	SecretReaderAllow:                DefaultSecretReaderAllow,
+	SecretBurstAllow:                 DefaultSecretBurstAllow,
+	SecretListAllow:                  DefaultSecretListAllow,
+	PrivilegedPodAllow:               DefaultPrivilegedPodAllow,
+	SecretNameAllow:                  []string{"sh.helm.release.*"},
+	PodClientAgents:                  DefaultPodClientAgents,
+	PrivilegedIdentities:             DefaultPrivilegedIdentities,
+	RBACWriterAllow:                  DefaultRBACWriterAllow,
+	RoleWriterAllow:                  DefaultRoleWriterAllow,
+	ClusterAdminBinderAllow:          DefaultClusterAdminBinderAllow,
+	AnonymousPathAllow:               []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/"},
+	EventDeleteAllow:                 DefaultEventDeleteAllow,
+	ScriptingAgents:                  DefaultScriptingAgents,
+	SequenceAllow:                    DefaultSequenceAllow,
+	ControllerServiceAccounts:        []string{"*controller*"},
+	ControllerPodAllow:               DefaultControllerPodAllow,
+	CSRAllow:                         DefaultCSRAllow,
+	WebhookWriterAllow:               DefaultWebhookWriterAllow,
+	SensitiveConfigMaps:              DefaultSensitiveConfigMaps,
+	ConfigMapWriterAllow:             DefaultConfigMapWriterAllow,
+	CredentialMarkers:                DefaultCredentialMarkers,
+	KubeNamespaceImageAllow:          DefaultKubeNamespaceImageAllow,
+	KubeNamespaceServiceAccountAllow: DefaultKubeNamespaceServiceAccounts,
+	SystemRoleAllow:                  []string{"system:coredns", "system:managed-certificate-controller"},
+	SequenceWindow:                   5 * time.Minute,
+	ForbiddenBurstThreshold:          10,
+	ForbiddenBurstWindow:             5 * time.Minute,
+	UserAgentBaseline:                time.Hour,
+	SecretBurstThreshold:             3,
+	SecretBurstWindow:                6 * time.Minute,
+	DiscoveryBurstThreshold:          12,
+	DiscoveryBurstWindow:             time.Minute,
+	TokenUseWindow:                   48 * time.Hour,
+	TokenReadWindow:                  time.Minute,
+	MaxKeys:                          10000,
+	EvidenceCap:                      10,
 }
 
-// positiveOr is v, or def when v is zero or negative.
-func positiveOr[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
-}
-
+// withDefaults is o with each nil list and each zero (or negative) number
+// or duration replaced by its default.
 func (o DetectOptions) withDefaults() DetectOptions {
-	o.TokenRequestAllow = orDefault(o.TokenRequestAllow, DefaultTokenRequestAllow)
-	o.SecretReaderAllow = orDefault(o.SecretReaderAllow, DefaultSecretReaderAllow)
-	o.SecretBurstAllow = orDefault(o.SecretBurstAllow, DefaultSecretBurstAllow)
-	o.SecretListAllow = orDefault(o.SecretListAllow, DefaultSecretListAllow)
-	o.PrivilegedPodAllow = orDefault(o.PrivilegedPodAllow, DefaultPrivilegedPodAllow)
-	o.SecretNameAllow = orDefault(o.SecretNameAllow, []string{"sh.helm.release.*"})
-	o.PodClientAgents = orDefault(o.PodClientAgents, DefaultPodClientAgents)
-	o.PrivilegedIdentities = orDefault(o.PrivilegedIdentities, DefaultPrivilegedIdentities)
-	o.RBACWriterAllow = orDefault(o.RBACWriterAllow, DefaultRBACWriterAllow)
-	o.RoleWriterAllow = orDefault(o.RoleWriterAllow, DefaultRoleWriterAllow)
-	o.ClusterAdminBinderAllow = orDefault(o.ClusterAdminBinderAllow, DefaultClusterAdminBinderAllow)
-	o.AnonymousPathAllow = orDefault(o.AnonymousPathAllow, []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/version", "/version/"})
-	o.EventDeleteAllow = orDefault(o.EventDeleteAllow, DefaultEventDeleteAllow)
-	o.ScriptingAgents = orDefault(o.ScriptingAgents, DefaultScriptingAgents)
-	o.SequenceAllow = orDefault(o.SequenceAllow, DefaultSequenceAllow)
-	o.ControllerServiceAccounts = orDefault(o.ControllerServiceAccounts, []string{"*controller*"})
-	o.ControllerPodAllow = orDefault(o.ControllerPodAllow, DefaultControllerPodAllow)
-	o.CSRAllow = orDefault(o.CSRAllow, DefaultCSRAllow)
-	o.WebhookWriterAllow = orDefault(o.WebhookWriterAllow, DefaultWebhookWriterAllow)
-	o.SensitiveConfigMaps = orDefault(o.SensitiveConfigMaps, DefaultSensitiveConfigMaps)
-	o.ConfigMapWriterAllow = orDefault(o.ConfigMapWriterAllow, DefaultConfigMapWriterAllow)
-	o.CredentialMarkers = orDefault(o.CredentialMarkers, DefaultCredentialMarkers)
-	o.KubeNamespaceImageAllow = orDefault(o.KubeNamespaceImageAllow, DefaultKubeNamespaceImageAllow)
-	o.KubeNamespaceServiceAccountAllow = orDefault(o.KubeNamespaceServiceAccountAllow, DefaultKubeNamespaceServiceAccounts)
-	o.SystemRoleAllow = orDefault(o.SystemRoleAllow, []string{"system:coredns", "system:managed-certificate-controller"})
-	o.SequenceWindow = positiveOr(o.SequenceWindow, 5*time.Minute)
-	o.ForbiddenBurstThreshold = positiveOr(o.ForbiddenBurstThreshold, 10)
-	o.ForbiddenBurstWindow = positiveOr(o.ForbiddenBurstWindow, 5*time.Minute)
-	o.UserAgentBaseline = positiveOr(o.UserAgentBaseline, time.Hour)
-	o.SecretBurstThreshold = positiveOr(o.SecretBurstThreshold, 3)
-	o.SecretBurstWindow = positiveOr(o.SecretBurstWindow, 6*time.Minute)
-	o.DiscoveryBurstThreshold = positiveOr(o.DiscoveryBurstThreshold, 12)
-	o.DiscoveryBurstWindow = positiveOr(o.DiscoveryBurstWindow, time.Minute)
-	o.TokenUseWindow = positiveOr(o.TokenUseWindow, 48*time.Hour)
-	o.TokenReadWindow = positiveOr(o.TokenReadWindow, time.Minute)
-	o.MaxKeys = positiveOr(o.MaxKeys, 10000)
-	o.EvidenceCap = positiveOr(o.EvidenceCap, 10)
+	v, def := reflect.ValueOf(&o).Elem(), reflect.ValueOf(defaults)
+	for i := range v.NumField() {
+		f, d := v.Field(i), def.Field(i)
+		switch f.Kind() {
+		case reflect.Slice:
+			if f.IsNil() {
+				f.Set(d)
+			}
+		case reflect.Int, reflect.Int64: // counts and durations
+			if f.Int() <= 0 && d.Int() > 0 {
+				f.Set(d)
+			}
+		}
+	}
 	return o
 }

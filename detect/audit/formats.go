@@ -195,16 +195,7 @@ func (s *streamer) record(data []byte, line, depth int) error {
 		if msg == nil {
 			msg = rec.AtMessage
 		}
-		if msg[0] == '"' {
-			var str string
-			if err := json.Unmarshal(msg, &str); err != nil {
-				s.stats.Records++
-				s.recordError(line, "message: %s", describeJSONError(err))
-				return nil
-			}
-			msg = []byte(str)
-		}
-		return s.record(msg, line, depth+1)
+		return s.nested(msg, "message", line, depth)
 	case rec.Properties != nil || rec.Category != "":
 		return s.aks(line, depth)
 	}
@@ -297,17 +288,22 @@ func (s *streamer) aks(line, depth int) error {
 		s.recordError(line, "AKS %s record has no properties.log", rec.Category)
 		return nil
 	}
-	msg := []byte(props.Log)
-	if msg[0] == '"' {
+	return s.nested(props.Log, "AKS properties.log", line, depth)
+}
+
+// nested reads the record a wrapper's field holds: as JSON, or as a string
+// of JSON; field names it in a diagnostic.
+func (s *streamer) nested(data []byte, field string, line, depth int) error {
+	if data[0] == '"' {
 		var str string
-		if err := json.Unmarshal(msg, &str); err != nil {
+		if err := json.Unmarshal(data, &str); err != nil {
 			s.stats.Records++
-			s.recordError(line, "AKS properties.log: %s", describeJSONError(err))
+			s.recordError(line, "%s: %s", field, describeJSONError(err))
 			return nil
 		}
-		msg = []byte(str)
+		data = []byte(str)
 	}
-	return s.record(msg, line, depth+1)
+	return s.record(data, line, depth+1)
 }
 
 func (s *streamer) skip() {

@@ -31,18 +31,9 @@ const reasonPrefix = "RBAC: allowed by "
 // webhook authorizers' reasons, and for anything it does not fully
 // understand: a half-parsed reason would attribute a use to the wrong grant.
 func ParseReason(s string) (Reason, bool) {
-	rest, ok := strings.CutPrefix(s, reasonPrefix)
-	if !ok {
-		return Reason{}, false
-	}
 	var r Reason
-
-	bkind, rest, ok := cutWord(rest)
+	bkind, bname, rest, ok := cutRef(s, reasonPrefix)
 	if !ok || (bkind != scanner.KindRoleBinding && bkind != scanner.KindClusterRoleBinding) {
-		return Reason{}, false
-	}
-	bname, rest, ok := cutQuoted(rest)
-	if !ok || bname == "" {
 		return Reason{}, false
 	}
 	r.Binding = scanner.Ref{Kind: bkind, Name: bname}
@@ -52,15 +43,8 @@ func ParseReason(s string) (Reason, bool) {
 		}
 	}
 
-	if rest, ok = strings.CutPrefix(rest, " of "); !ok {
-		return Reason{}, false
-	}
-	rkind, rest, ok := cutWord(rest)
+	rkind, rname, rest, ok := cutRef(rest, " of ")
 	if !ok {
-		return Reason{}, false
-	}
-	rname, rest, ok := cutQuoted(rest)
-	if !ok || rname == "" {
 		return Reason{}, false
 	}
 	switch {
@@ -73,15 +57,8 @@ func ParseReason(s string) (Reason, bool) {
 		return Reason{}, false
 	}
 
-	if rest, ok = strings.CutPrefix(rest, " to "); !ok {
-		return Reason{}, false
-	}
-	skind, rest, ok := cutWord(rest)
-	if !ok {
-		return Reason{}, false
-	}
-	sname, rest, ok := cutQuoted(rest)
-	if !ok || rest != "" || sname == "" {
+	skind, sname, rest, ok := cutRef(rest, " to ")
+	if !ok || rest != "" {
 		return Reason{}, false
 	}
 	switch skind {
@@ -97,6 +74,19 @@ func ParseReason(s string) (Reason, bool) {
 		return Reason{}, false
 	}
 	return r, true
+}
+
+// cutRef reads sep, a kind and a non-empty Go-quoted name at the start of
+// s (` of ClusterRole "view"`).
+func cutRef(s, sep string) (kind, name, rest string, ok bool) {
+	if s, ok = strings.CutPrefix(s, sep); !ok {
+		return "", "", "", false
+	}
+	if kind, s, ok = cutWord(s); !ok {
+		return "", "", "", false
+	}
+	name, rest, ok = cutQuoted(s)
+	return kind, name, rest, ok && name != ""
 }
 
 // cutWord returns the word before the next space and what follows the space.

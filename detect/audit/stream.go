@@ -625,45 +625,38 @@ func (s *streamer) admitStage(m wireMeta) (bool, error) {
 			s.stats.Partial++
 			return false, nil
 		}
-		if m.auditID == "" {
-			return true, nil
-		}
-		k := trackKey{id: m.auditID, sig: m.sig}
-		st := s.seen.get(k, m.hash)
-		switch {
-		case st&trackStarted != 0:
-			s.stats.Duplicates++
-			return false, nil
-		case st&trackComplete != 0:
-			// Read after its ResponseComplete (files out of order).
-			s.stats.Partial++
-			return false, nil
-		}
-		s.seen.set(k, m.hash, st|trackStarted)
-		return true, nil
+		return s.track(m, trackStarted, trackComplete), nil
 	case StageResponseComplete:
-		if m.auditID == "" {
-			return true, nil
-		}
-		k := trackKey{id: m.auditID, sig: m.sig}
-		st := s.seen.get(k, m.hash)
-		switch {
-		case st&trackComplete != 0:
-			s.stats.Duplicates++
-			return false, nil
-		case st&trackStarted != 0:
-			s.seen.set(k, m.hash, st|trackComplete)
-			s.stats.Partial++
-			return false, nil
-		}
-		s.seen.set(k, m.hash, st|trackComplete)
-		return true, nil
+		return s.track(m, trackComplete, trackStarted), nil
 	default:
 		return false, errUnknownStage
 	}
 }
 
 var errUnknownStage = errors.New("unknown stage")
+
+// track admits the stage own of a request (ResponseStarted or
+// ResponseComplete) the first time it is seen, unless the request's other
+// stage came first: it was delivered then (a long request's
+// ResponseComplete closing it, or files read out of order). The same stage
+// again is a duplicate.
+func (s *streamer) track(m wireMeta, own, other uint8) bool {
+	if m.auditID == "" {
+		return true
+	}
+	k := trackKey{id: m.auditID, sig: m.sig}
+	st := s.seen.get(k, m.hash)
+	if st&own != 0 {
+		s.stats.Duplicates++
+		return false
+	}
+	s.seen.set(k, m.hash, st|own)
+	if st&other != 0 {
+		s.stats.Partial++
+		return false
+	}
+	return true
+}
 
 // signature tells apart requests that share an audit ID: FNV-1a of the
 // verb and request URI.
