@@ -32,7 +32,7 @@ type usage struct {
 	// used holds each request an identity made, with the shapes
 	// (eventShape) of the events it came from: a request a detection
 	// reported is found by the shapes of the detection's evidence.
-	used map[usedRequest][]string
+	used map[usedRequest][]shape
 	// groups are the groups the log showed each user identity in: what
 	// RBAC could have allowed its requests through.
 	groups map[string]map[string]bool
@@ -60,7 +60,7 @@ func (u usedRequest) request() scanner.Request {
 }
 
 func newUsage(g *scanner.Graph) *usage {
-	u := &usage{graph: g, subjects: map[string]scanner.Ref{}, used: map[usedRequest][]string{}, groups: map[string]map[string]bool{}}
+	u := &usage{graph: g, subjects: map[string]scanner.Ref{}, used: map[usedRequest][]shape{}, groups: map[string]map[string]bool{}}
 	for _, b := range g.Bindings {
 		for _, s := range b.Subjects {
 			switch s.Kind {
@@ -91,28 +91,45 @@ const anonymousUser = "system:anonymous"
 // eventShape identifies an event as a detection's evidence does (who,
 // verb, resource, namespace, name; see evidence): a request made by an
 // event of the same shape as one a detection reported is marked.
-func eventShape(e *audit.Event) string {
+func eventShape(e *audit.Event) shape {
 	return shapeOf(e.Who(), e.Verb, e.Resource(), e.Object.Namespace, e.Object.Name)
 }
 
-func evidenceShape(ev *reports.Evidence) string {
+func evidenceShape(ev *reports.Evidence) shape {
 	return shapeOf(ev.User, ev.Verb, ev.Resource, ev.Namespace, ev.Name)
 }
 
-func shapeOf(who, verb, resource, namespace, name string) string {
-	return strings.Join([]string{who, verb, resource, namespace, name}, "\x00")
+// shape is the 64-bit FNV-1a hash of an event's shape: kept for every
+// distinct request, 8 bytes cost far less than the strings (two shapes
+// would have to collide for a request to be marked wrongly: about one
+// chance in 10^7 for a million shapes).
+type shape uint64
+
+func shapeOf(parts ...string) shape {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i, p := range parts {
+		if i > 0 {
+			h *= prime // a separator: a zero byte
+		}
+		for j := 0; j < len(p); j++ {
+			h ^= uint64(p[j])
+			h *= prime
+		}
+	}
+	return shape(h)
 }
 
 // record notes one request RBAC allowed, made by an event of the given
 // shape: for the user when it is a subject of a scanned binding, and for
 // each of its groups that is. Callers pass only allowed requests (RBACChecks
 // leaves out denied ones).
-func (u *usage) record(user string, groups []string, req *scanner.Request, shape string) {
+func (u *usage) record(user string, groups []string, req *scanner.Request, sh shape) {
 	if user == anonymousUser {
 		return
 	}
 	if _, ok := u.subjects[user]; ok {
-		u.add(user, req, shape)
+		u.add(user, req, sh)
 		seen := u.groups[user]
 		if seen == nil {
 			seen = map[string]bool{}
@@ -124,12 +141,12 @@ func (u *usage) record(user string, groups []string, req *scanner.Request, shape
 	}
 	for _, g := range groups {
 		if _, ok := u.subjects["group:"+g]; ok {
-			u.add("group:"+g, req, shape)
+			u.add("group:"+g, req, sh)
 		}
 	}
 }
 
-func (u *usage) add(id string, req *scanner.Request, shape string) {
+func (u *usage) add(id string, req *scanner.Request, sh shape) {
 	r := usedRequest{id: id, namespace: req.Namespace, key: usedKey{url: req.Path}, verb: req.Verb, name: req.Name}
 	if req.ResourceRequest {
 		r.key = usedKey{group: req.APIGroup, resource: req.Resource}
@@ -141,8 +158,8 @@ func (u *usage) add(id string, req *scanner.Request, shape string) {
 	}
 	// Most requests come from events of one shape: a short list costs far
 	// less than a set per request.
-	if shapes := u.used[r]; !slices.Contains(shapes, shape) {
-		u.used[r] = append(shapes, shape)
+	if shapes := u.used[r]; !slices.Contains(shapes, sh) {
+		u.used[r] = append(shapes, sh)
 	}
 }
 
@@ -177,8 +194,8 @@ type Suggestion struct {
 // flaggedBy maps event shapes to the rule IDs of the detections whose
 // evidence holds an event of that shape, less the detections a person
 // accepted (an inline or config suppression).
-func flaggedBy(detections []reports.Finding) map[string][]string {
-	out := map[string][]string{}
+func flaggedBy(detections []reports.Finding) map[shape][]string {
+	out := map[shape][]string{}
 	for i := range detections {
 		f := &detections[i]
 		if f.Kind != reports.KindDetection || f.Suppression != nil && f.Suppression.Accepted() {
