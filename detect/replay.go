@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -93,12 +91,6 @@ func Replay(ctx context.Context, sources []string, g *scanner.Graph, static []re
 	}
 	if opts.MaxMismatches <= 0 {
 		opts.MaxMismatches = 20
-	}
-	if os.Getenv("GOGC") == "" {
-		// Every event allocates and almost nothing is kept: a higher GC
-		// target trades a bounded amount of memory for a third less CPU
-		// (restored on return; GOGC, when set, wins).
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	if opts.Detect.Model == nil && len(g.Grants) > 0 {
 		opts.Detect.Model = g
