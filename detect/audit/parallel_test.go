@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +221,35 @@ func TestParallelMatchesSequential(t *testing.T) {
 				t.Errorf("stats (-sequential +parallel):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestParallelStops: an error from the callback in the middle of a file
+// read by the workers stops the read and is returned, without waiting
+// for the rest or leaving a worker blocked.
+func TestParallelStops(t *testing.T) {
+	line := `{"kind":"Event","stage":"ResponseComplete","verb":"get","user":{"username":"u"},"requestURI":"/api/v1/pods"}` + "\n"
+	in := strings.Repeat(line, 50000) // about 5 MB: many chunks
+	stop := errors.New("stop")
+	n := 0
+	_, err := Stream(context.Background(), []string{"-"}, StreamOptions{Stdin: strings.NewReader(in)}, func(*Event) error {
+		if n++; n == 1000 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 1000 {
+		t.Errorf("err, calls = %v, %d; want stop, 1000", err, n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n = 0
+	_, err = Stream(ctx, []string{"-"}, StreamOptions{Stdin: strings.NewReader(in)}, func(*Event) error {
+		if n++; n == 1000 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n >= 50000 {
+		t.Errorf("cancelled: err %v after %d events", err, n)
 	}
 }
