@@ -53,12 +53,13 @@ func (*jsonWriter) Write(w io.Writer, r *Report) error {
 }
 
 // findingsChunk is how many findings one goroutine encodes at a time.
-const findingsChunk = 256
+const findingsChunk = 64
 
 // encodeFindings writes the findings as the elements of the indented
 // findings array, each on its own lines after a comma and a newline.
 // Chunks of findings are encoded on every core and written in order, with
-// at most two chunks per core in flight.
+// at most one chunk per core in flight (a finding of an identity that
+// thousands of grants give can be megabytes).
 func encodeFindings(w *bufio.Writer, findings []Finding) error {
 	type chunk struct {
 		buf bytes.Buffer
@@ -70,7 +71,7 @@ func encodeFindings(w *bufio.Writer, findings []Finding) error {
 		done[i] = make(chan *chunk, 1)
 	}
 	workers := runtime.GOMAXPROCS(0)
-	slots := make(chan struct{}, 2*workers)
+	slots := make(chan struct{}, workers)
 	go func() {
 		for i := range n {
 			slots <- struct{}{}
