@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/kubegrant/kubegrant/internal/par"
 )
 
 // Resolve turns an inventory into the Graph: every binding is followed to
@@ -44,16 +46,27 @@ func Resolve(inv *Inventory) *Graph {
 		CRDs:     dedupeCRDs(inv.CRDs),
 	}
 	r.index(g.Roles)
-	// Large clusters resolve to hundreds of thousands of grants: size the
-	// slice once rather than growing (and copying) it.
-	n := 0
-	for _, b := range g.Bindings {
-		n += r.grantCount(b)
+	// Large clusters resolve to hundreds of thousands of grants: each
+	// binding's role is looked up (and its rules expanded) in order, which
+	// gives every binding its share of one slice sized once; the shares
+	// are then filled on every core.
+	roles := make([]*Role, len(g.Bindings))
+	offsets := make([]int, len(g.Bindings)+1)
+	for i, b := range g.Bindings {
+		n := 0
+		if roles[i] = r.role(b); roles[i] != nil {
+			n = applicable(b) * len(r.rules(roles[i]))
+		}
+		offsets[i+1] = offsets[i] + n
 	}
-	g.Grants = make([]Grant, 0, n)
-	for _, b := range g.Bindings {
-		g.Grants = r.grants(b, g.Grants)
-	}
+	g.Grants = make([]Grant, offsets[len(g.Bindings)])
+	par.Ranges(len(g.Bindings), 1024, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if roles[i] != nil {
+				r.fill(g.Bindings[i], roles[i], g.Grants[offsets[i]:offsets[i+1]])
+			}
+		}
+	})
 	g.AggregatedInto = r.aggregatedInto()
 	for ref := range r.usedBuiltins {
 		g.BuiltinRoles = append(g.BuiltinRoles, r.roles[ref])
@@ -329,42 +342,34 @@ func ruleKey(rule *Rule) string {
 }
 
 // grantCount is the number of grants b yields, without diagnostics.
-func (r *resolver) grantCount(b *Binding) int {
-	var role *Role
-	switch {
-	case b.RoleRef.Kind == KindRole && b.Kind == KindRoleBinding:
-		role = r.roles[Ref{Kind: KindRole, Name: b.RoleRef.Name, Namespace: b.Namespace}]
-	case b.RoleRef.Kind == KindClusterRole:
-		role = r.roles[Ref{Kind: KindClusterRole, Name: b.RoleRef.Name}]
-	}
-	if role == nil {
-		return 0
-	}
+// applicable counts the subjects of b the authorizer can match.
+func applicable(b *Binding) int {
 	n := 0
 	for _, s := range b.Subjects {
 		if canApply(s) {
 			n++
 		}
 	}
-	return n * len(r.rules(role))
+	return n
 }
 
-// grants appends the grants of one binding.
-func (r *resolver) grants(b *Binding, out []Grant) []Grant {
+// role returns the role b refers to, or nil (with a diagnostic) when it
+// grants nothing.
+func (r *resolver) role(b *Binding) *Role {
 	rr := b.RoleRef
 	var ref Ref
 	switch rr.Kind {
 	case KindRole:
 		if b.Kind == KindClusterRoleBinding {
 			r.diag(DiagError, b.Source, "ClusterRoleBinding %q refers to Role %q; a ClusterRoleBinding can only refer to a ClusterRole; it grants nothing", b.Name, rr.Name)
-			return out
+			return nil
 		}
 		ref = Ref{Kind: KindRole, Name: rr.Name, Namespace: b.Namespace}
 	case KindClusterRole:
 		ref = Ref{Kind: KindClusterRole, Name: rr.Name}
 	default:
 		r.diag(DiagError, b.Source, "%s %s: roleRef.kind %q is neither Role nor ClusterRole; it grants nothing", b.Kind, bindingName(b), rr.Kind)
-		return out
+		return nil
 	}
 	role := r.roles[ref]
 	if role == nil {
@@ -373,22 +378,30 @@ func (r *resolver) grants(b *Binding, out []Grant) []Grant {
 			where = fmt.Sprintf(" in namespace %q", ref.Namespace)
 		}
 		r.warn(b.Source, "%s %s refers to %s %q, which is not defined%s in the loaded input and is not a Kubernetes built-in role; it grants nothing here", b.Kind, bindingName(b), ref.Kind, ref.Name, where)
-		return out
+		return nil
 	}
 	if role.Source.IsBuiltin() {
 		r.usedBuiltins[ref] = true
 	}
+	return role
+}
+
+// fill writes the grants of b through role into out, which holds exactly
+// applicable(b) × its rules. It only reads the resolver (role's rules were
+// expanded by role's caller), so bindings are filled concurrently.
+func (r *resolver) fill(b *Binding, role *Role, out []Grant) {
 	scope := ""
 	if b.Kind == KindRoleBinding {
 		scope = b.Namespace
 	}
-	rules := r.rules(role)
+	rules := r.effective[role]
+	k := 0
 	for _, s := range b.Subjects {
 		if !canApply(s) {
 			continue
 		}
 		for _, e := range rules {
-			g := Grant{
+			out[k] = Grant{
 				Subject:       s,
 				Binding:       b.Ref,
 				BindingSource: b.Source,
@@ -398,12 +411,11 @@ func (r *resolver) grants(b *Binding, out []Grant) []Grant {
 				RuleSource:    e.rule.Source,
 			}
 			if e.from != nil {
-				g.AggregatedFrom = e.aggregatedFrom
+				out[k].AggregatedFrom = e.aggregatedFrom
 			}
-			out = append(out, g)
+			k++
 		}
 	}
-	return out
 }
 
 func bindingName(b *Binding) string {

@@ -226,13 +226,24 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 // their rules, findings and diagnostics to the report.
 func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, report *reports.Report) (*scanner.Graph, error) {
 	start := time.Now()
+	// The policies compile while the RBAC loads.
+	type loaded struct {
+		engine *policies.Engine
+		err    error
+	}
+	compiled := make(chan loaded, 1)
+	go func() {
+		e, err := loadEngine(ctx, cfg.policies)
+		compiled <- loaded{e, err}
+	}()
 	inv, err := loadRBAC(ctx, cfg, io, root)
 	if err != nil {
 		return nil, err
 	}
 	report.Summary.NotEvaluated = inv.NotEvaluated
 	graph := scanner.Resolve(inv)
-	engine, err := loadEngine(ctx, cfg.policies)
+	c := <-compiled
+	engine, err := c.engine, c.err
 	if err != nil {
 		return nil, err
 	}
