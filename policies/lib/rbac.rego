@@ -120,6 +120,16 @@ all_wildcard(rule) if {
 
 # Helpers for rules over several (group, resource) targets and verbs.
 
+# may_touch holds when the rule names one of groups (a set of API groups)
+# or "*": a cheap test before a rule checks each of its targets, since most
+# rules of a cluster name none of the groups a given rule is about.
+may_touch(rule, _) if "*" in rule.apiGroups
+
+may_touch(rule, groups) if {
+	some g in rule.apiGroups
+	g in groups
+}
+
 # matches lists the [resource, verb] pairs of targets ([group, resource]
 # pairs) and verbs that the rule allows, ignoring resourceNames and scope.
 # Each target's group and resource are checked once, before the verbs.

@@ -38,8 +38,11 @@ import data.kubegrant.lib.rbac
 # targets are the [group, resource] pairs the rule is about.
 targets := [["argoproj.io", "applications"], ["argoproj.io", "applicationsets"], ["argoproj.io", "appprojects"], ["kustomize.toolkit.fluxcd.io", "kustomizations"], ["helm.toolkit.fluxcd.io", "helmreleases"], ["cert-manager.io", "clusterissuers"], ["k3s.cattle.io", "etcdsnapshotfiles"]]
 
+target_groups := {t[0] | some t in targets}
+
 deny contains f if {
 	some k, rule in input.rules
+	rbac.may_touch(rule, target_groups)
 	not rbac.all_wildcard(rule)
 	hits := [sprintf("%s %s", [concat(", ", vs), label(t)]) |
 		some t in targets

@@ -32,8 +32,11 @@ import data.kubegrant.lib.rbac
 # targets are the [group, resource] pairs the rule is about.
 targets := [["flowcontrol.apiserver.k8s.io", "flowschemas"], ["flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"]]
 
+target_groups := {t[0] | some t in targets}
+
 deny contains f if {
 	some k, rule in input.rules
+	rbac.may_touch(rule, target_groups)
 	not rbac.all_wildcard(rule)
 	hits := [sprintf("%s %s", [concat(", ", vs), label(t)]) |
 		some t in targets

@@ -31,8 +31,11 @@ import data.kubegrant.lib.rbac
 # targets are the [group, resource] pairs the rule is about.
 targets := [["templates.gatekeeper.sh", "constrainttemplates"], ["mutations.gatekeeper.sh", "assign"], ["mutations.gatekeeper.sh", "assignmetadata"], ["mutations.gatekeeper.sh", "modifyset"], ["mutations.gatekeeper.sh", "assignimage"], ["config.gatekeeper.sh", "configs"], ["kyverno.io", "clusterpolicies"], ["kyverno.io", "policies"], ["kyverno.io", "policyexceptions"], ["kyverno.io", "cleanuppolicies"], ["kyverno.io", "clustercleanuppolicies"]]
 
+target_groups := {t[0] | some t in targets}
+
 deny contains f if {
 	some k, rule in input.rules
+	rbac.may_touch(rule, target_groups)
 	not rbac.all_wildcard(rule)
 	hits := [sprintf("%s %s", [concat(", ", vs), label(t)]) |
 		some t in targets

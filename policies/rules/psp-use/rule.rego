@@ -34,8 +34,11 @@ import data.kubegrant.lib.rbac
 # targets are the [group, resource] pairs the rule is about.
 targets := [["policy", "podsecuritypolicies"], ["extensions", "podsecuritypolicies"]]
 
+target_groups := {t[0] | some t in targets}
+
 deny contains f if {
 	some k, rule in input.rules
+	rbac.may_touch(rule, target_groups)
 	not rbac.all_wildcard(rule)
 	hits := [sprintf("%s %s", [concat(", ", vs), label(t)]) |
 		some t in targets

@@ -74,10 +74,9 @@ deny contains f if {
 	count(role_keys) > 0
 	some kind, namespaces in rbac.role_ref_index
 	some ns, names in namespaces
+	judged(kind, ns)
 	some name, bs in names
-	ref := {"kind": kind, "namespace": ns, "name": name}
-	judged(ref)
-	not rbac.subject_key(ref) in role_keys
+	not sprintf("%s/%s/%s", [kind, ns, name]) in role_keys
 	some b in bs
 	binding := input.bindings[b]
 	f := {
@@ -89,12 +88,9 @@ deny contains f if {
 	}
 }
 
-judged(ref) if {
-	ref.kind == "Role"
-	ref.namespace in role_namespaces
-}
+# judged holds for the roleRefs of kind in namespace ns that the input can
+# tell missing: Roles of a namespace whose Roles it holds, ClusterRoles when
+# it holds the built-in ones (a full export).
+judged("Role", ns) if ns in role_namespaces
 
-judged(ref) if {
-	ref.kind == "ClusterRole"
-	full_cluster_roles
-}
+judged("ClusterRole", _) if full_cluster_roles
