@@ -7,22 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 )
 
-// gcPercent is the garbage collector's target unless $GOGC is set. Most of
-// a scan's heap lives to the end (the RBAC graph, the findings), so Go's
-// default of 100 lets the heap grow to twice that before collecting; 50
-// keeps the peak at 1.5 times it. On gen.py large (50,000 bindings) the
-// peak RSS falls from 2.1–2.2 GB to 1.6–1.75 GB at the same wall time: the
-// extra collections run on the core the sequential phases leave idle.
-const gcPercent = 50
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+	setMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	stopProfile := profile()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -242,6 +242,7 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	}
 	report.Summary.NotEvaluated = inv.NotEvaluated
 	graph := scanner.Resolve(inv)
+	raiseMemoryLimit(len(graph.Grants))
 	c := <-compiled
 	engine, err := c.engine, c.err
 	if err != nil {
