@@ -345,9 +345,23 @@ func SortStable(fs []Finding, cmp func(a, b *Finding) int) {
 	if slices.IsSorted(idx) {
 		return
 	}
-	sorted := make([]Finding, len(fs))
-	for i, j := range idx {
-		sorted[i] = fs[j]
+	// Apply the permutation in place, one cycle at a time: position i
+	// takes the finding at idx[i]. No second slice of findings is made.
+	for start := range idx {
+		if idx[start] < 0 || int(idx[start]) == start {
+			continue
+		}
+		tmp := fs[start]
+		i := start
+		for {
+			j := int(idx[i])
+			idx[i] = -1
+			if j == start {
+				fs[i] = tmp
+				break
+			}
+			fs[i] = fs[j]
+			i = j
+		}
 	}
-	copy(fs, sorted)
 }

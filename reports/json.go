@@ -62,8 +62,8 @@ const findingsChunk = 64
 // thousands of grants give can be megabytes).
 func encodeFindings(w *bufio.Writer, findings []Finding) error {
 	type chunk struct {
-		buf bytes.Buffer
-		err error
+		buf, one bytes.Buffer // the chunk; one finding
+		err      error
 	}
 	n := (len(findings) + findingsChunk - 1) / findingsChunk
 	done := make([]chan *chunk, n)
@@ -72,15 +72,22 @@ func encodeFindings(w *bufio.Writer, findings []Finding) error {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	slots := make(chan struct{}, workers)
+	// Written chunks are reused: their buffers have grown already.
+	free := make(chan *chunk, workers+1)
 	go func() {
 		for i := range n {
 			slots <- struct{}{}
 			go func() {
-				c := &chunk{}
-				var one bytes.Buffer
-				enc := encoder(&one, "    ")
+				var c *chunk
+				select {
+				case c = <-free:
+					c.buf.Reset()
+				default:
+					c = &chunk{}
+				}
+				enc := encoder(&c.one, "    ")
 				for k := i * findingsChunk; k < min(len(findings), (i+1)*findingsChunk); k++ {
-					one.Reset()
+					c.one.Reset()
 					if c.err = enc.Encode(&findings[k]); c.err != nil {
 						break
 					}
@@ -88,7 +95,7 @@ func encodeFindings(w *bufio.Writer, findings []Finding) error {
 						c.buf.WriteByte(',')
 					}
 					c.buf.WriteString("\n    ")
-					c.buf.Write(one.Bytes()[:one.Len()-1]) // without Encode's newline
+					c.buf.Write(c.one.Bytes()[:c.one.Len()-1]) // without Encode's newline
 				}
 				done[i] <- c
 			}()
@@ -97,11 +104,13 @@ func encodeFindings(w *bufio.Writer, findings []Finding) error {
 	var err error
 	for i := range n {
 		c := <-done[i]
-		<-slots
 		if err == nil {
 			err = c.err
 			w.Write(c.buf.Bytes())
 		}
+		c.err = nil
+		free <- c
+		<-slots
 	}
 	return err
 }
