@@ -53,10 +53,9 @@ func CheckNames(roles []*Role, apis *APIs) []Diagnostic {
 				if src == (Source{}) {
 					src = role.Source
 				}
+				// The location is the diagnostic's own: printing and
+				// reports prefix it, so the message does not repeat it.
 				msg := fmt.Sprintf("%s %q rule %d: %s", role.Kind, role.Name, rule.Index+1, m)
-				if s := src.String(); s != "" {
-					msg = s + ": " + msg
-				}
 				out = append(out, Diagnostic{Severity: DiagWarning, Message: msg, Location: src})
 			}
 		}

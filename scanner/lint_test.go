@@ -96,7 +96,10 @@ func TestCheckNames(t *testing.T) {
 				if d.Severity != DiagWarning || d.Location != (Source{File: "f.yaml", Line: 5}) {
 					t.Errorf("diagnostic %+v: want a warning at f.yaml:5", d)
 				}
-				got = append(got, strings.TrimPrefix(d.Message, `f.yaml:5: ClusterRole "r" rule 1: `))
+				if !strings.HasPrefix(d.Message, `ClusterRole "r" rule 1: `) {
+					t.Errorf("message %q does not start with the rule it is about (and must not repeat the location)", d.Message)
+				}
+				got = append(got, strings.TrimPrefix(d.Message, `ClusterRole "r" rule 1: `))
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("CheckNames (-want +got):\n%s", diff)
@@ -117,7 +120,7 @@ func TestCheckNamesCorpus(t *testing.T) {
 	g := Resolve(inv)
 	var got []string
 	for _, d := range CheckNames(g.Roles, NewAPIs(g.CRDs)) {
-		got = append(got, d.Message)
+		got = append(got, d.Location.String()+": "+d.Message)
 	}
 	want := []string{
 		// ConfigMaps have no status subresource.
