@@ -477,34 +477,7 @@ func newHTMLFinding(f *Finding, rule *Rule, filter htmlFilter) htmlFinding {
 		hf.Suppressed = clean(v)
 	}
 	field := func(label, value string) { hf.Fields = append(hf.Fields, htmlField{Label: label, Value: clean(value)}) }
-	if f.Subject != nil && f.Kind == KindDetection {
-		field("subject", textRef(f.Subject))
-	}
-	if f.Binding != nil {
-		field("binding", textRef(f.Binding))
-	}
-	if f.Role != nil {
-		field("role", textRef(f.Role))
-	}
-	if f.Kind != KindPath && (f.Binding != nil || f.Rule != nil) {
-		if f.Scope == "" {
-			field("scope", "cluster-wide")
-		} else {
-			field("scope", "namespace "+f.Scope)
-		}
-	}
-	if f.Rule != nil {
-		field("rule", textRule(f.Rule))
-	}
-	if f.Actor != nil {
-		field("actor", textActor(f.Actor))
-	}
-	switch {
-	case f.Exercised != nil:
-		field("exercised", textExercised(f))
-	case f.ExerciseCount > 0:
-		field("events", textSeen(f.ExerciseCount, f))
-	}
+	findingDetails(f, field)
 	hf.Evidence = htmlEvidenceOf(f.Evidence)
 	if len(f.GrantRefs) > 1 {
 		for _, g := range f.GrantRefs {

@@ -86,3 +86,36 @@ func walkedRank(f *Finding) int {
 func sortBySeverity(fs []*Finding) {
 	slices.SortStableFunc(fs, func(a, b *Finding) int { return -cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
 }
+
+// findingDetails gives each labelled detail of a finding to field, in the
+// order the text and HTML reports show them.
+func findingDetails(f *Finding, field func(label, value string)) {
+	if f.Subject != nil && f.Kind == KindDetection {
+		field("subject", textRef(f.Subject))
+	}
+	if f.Binding != nil {
+		field("binding", textRef(f.Binding))
+	}
+	if f.Role != nil {
+		field("role", textRef(f.Role))
+	}
+	if f.Kind != KindPath && (f.Binding != nil || f.Rule != nil) {
+		if f.Scope == "" {
+			field("scope", "cluster-wide")
+		} else {
+			field("scope", "namespace "+f.Scope)
+		}
+	}
+	if f.Rule != nil {
+		field("rule", textRule(f.Rule))
+	}
+	if f.Actor != nil {
+		field("actor", textActor(f.Actor))
+	}
+	switch {
+	case f.Exercised != nil:
+		field("exercised", textExercised(f))
+	case f.ExerciseCount > 0:
+		field("events", textSeen(f.ExerciseCount, f))
+	}
+}

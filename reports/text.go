@@ -169,34 +169,7 @@ func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
 	line := func(label, value string) {
 		fmt.Fprintf(w, "    %-12s%s\n", label+":", clean(value))
 	}
-	if f.Subject != nil && f.Kind == KindDetection {
-		line("subject", textRef(f.Subject))
-	}
-	if f.Binding != nil {
-		line("binding", textRef(f.Binding))
-	}
-	if f.Role != nil {
-		line("role", textRef(f.Role))
-	}
-	if f.Binding != nil || f.Rule != nil {
-		if f.Scope == "" {
-			line("scope", "cluster-wide")
-		} else {
-			line("scope", "namespace "+f.Scope)
-		}
-	}
-	if f.Rule != nil {
-		line("rule", textRule(f.Rule))
-	}
-	if f.Actor != nil {
-		line("actor", textActor(f.Actor))
-	}
-	switch {
-	case f.Exercised != nil:
-		line("exercised", textExercised(f))
-	case f.ExerciseCount > 0:
-		line("events", textSeen(f.ExerciseCount, f))
-	}
+	findingDetails(f, line)
 	for _, e := range f.Evidence {
 		line("evidence", textEvidence(&e))
 	}
