@@ -163,6 +163,9 @@ func compareRefs(a, b *scanner.Ref) int {
 		return -1
 	case b == nil:
 		return 1
+	case a.Kind == b.Kind && a.Namespace == b.Namespace:
+		// The same "Kind/" or "Kind/ns/" before the names.
+		return strings.Compare(a.Name, b.Name)
 	}
 	return compareJoined(refParts(a), refParts(b))
 }

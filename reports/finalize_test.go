@@ -263,6 +263,8 @@ func TestCompareRefsMatchesStringOrder(t *testing.T) {
 		{Kind: "Group", Name: "zed"}, {Kind: "Group", Name: "abc", Namespace: "x"}, {Kind: "Group", Name: "abc"},
 		{Kind: "Group", Name: "ab", Namespace: "c"}, {Kind: "Group", Name: "a/b"}, {Kind: "ServiceAccount", Name: "a", Namespace: "ns"},
 		{Kind: "User", Name: ""}, {Kind: "", Name: ""}, {Kind: "User", Name: "alice"}, {Kind: "Users", Name: "a"},
+		{Kind: "ServiceAccount", Name: "a-b", Namespace: "ns"}, {Kind: "ServiceAccount", Name: "", Namespace: "ns"},
+		{Kind: "ServiceAccount", Name: "a", Namespace: "ns-2"}, {Kind: "ServiceAccount", Name: "b", Namespace: "n"},
 	}
 	str := func(r *scanner.Ref) string {
 		if r == nil {
