@@ -268,23 +268,38 @@ func (e *Engine) Eval(ctx context.Context, g *scanner.Graph) (*Result, error) {
 			out[i] = capabilityFinding(g, a.held[i], sources, d.describe, rules)
 		}
 	})
-	d := newDescriber()
-	var byBinding []reports.Finding
-	for _, p := range bindingResults {
-		fs, err := bindingFindings(g, &in, sources, d.describe, p)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p.m.rule.ID, err))
+	// The binding findings, the paths and the unbound roles need nothing
+	// the identity rules make: they are made alongside them.
+	var (
+		byBinding, paths, unbound []reports.Finding
+		bindingErrs               []error
+		side                      sync.WaitGroup
+	)
+	side.Go(func() {
+		d := newDescriber()
+		for _, p := range bindingResults {
+			fs, err := bindingFindings(g, &in, sources, d.describe, p)
+			if err != nil {
+				bindingErrs = append(bindingErrs, fmt.Errorf("%s: %w", p.m.rule.ID, err))
+			}
+			byBinding = append(byBinding, fs...)
 		}
-		byBinding = append(byBinding, fs...)
-	}
-	out = append(out, mergeBindingFindings(byBinding)...)
-	idFindings, err := e.identityFindings(ctx, a, out, d.describe)
+		byBinding = mergeBindingFindings(byBinding)
+	})
+	side.Go(func() {
+		paths = a.paths()
+		unbound = e.unboundFindings(&in, caps)
+	})
+	idFindings, err := e.identityFindings(ctx, a, out, newDescriber().describe)
+	side.Wait()
+	errs = append(errs, bindingErrs...)
 	if err != nil {
 		errs = append(errs, err)
 	}
+	out = append(out, byBinding...)
 	out = append(out, idFindings...)
-	out = append(out, a.paths()...)
-	out = append(out, e.unboundFindings(&in, caps)...)
+	out = append(out, paths...)
+	out = append(out, unbound...)
 	if err := errors.Join(errs...); err != nil {
 		// A malformed result is a bug in a policy: fail loudly rather
 		// than drop findings silently.
