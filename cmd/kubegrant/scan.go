@@ -256,7 +256,11 @@ func staticPass(ctx context.Context, cfg *scanConfig, io stdio, root string, rep
 	report.Identities = res.Identities
 	report.Diagnostics = append(report.Diagnostics, res.Diagnostics...)
 	report.Rules = append(report.Rules, engine.Rules()...)
-	report.Findings = append(report.Findings, findings...)
+	if len(report.Findings) == 0 {
+		report.Findings = findings // no copy of hundreds of thousands of findings
+	} else {
+		report.Findings = append(report.Findings, findings...)
+	}
 	report.Diagnostics = append(report.Diagnostics, graph.Diagnostics...)
 	fmt.Fprintf(io.err, "kubegrant: %s, %s, %s resolved in %s; %s\n",
 		count(len(graph.Roles), "role"), count(len(graph.Bindings), "binding"), count(len(graph.Grants), "grant"),
