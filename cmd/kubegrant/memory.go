@@ -69,12 +69,17 @@ func cgroupMemoryLimit() (int64, bool) {
 		if err != nil {
 			continue
 		}
-		v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		// "max", or cgroup v1's "unlimited" (a page-rounded MaxInt64).
-		if err != nil || v <= 0 || v >= 1<<62 {
-			return 0, false
-		}
-		return v, true
+		return parseCgroupLimit(string(b))
 	}
 	return 0, false
+}
+
+// parseCgroupLimit reads a cgroup memory limit file's content: a number of
+// bytes, or "max" (v2) or a page-rounded MaxInt64 (v1) for no limit.
+func parseCgroupLimit(s string) (int64, bool) {
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || v <= 0 || v >= 1<<62 {
+		return 0, false
+	}
+	return v, true
 }
