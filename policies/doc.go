@@ -103,6 +103,8 @@
 //
 // It holds the ServiceAccounts that workloads run as, that are named
 // default or that carry a cloud identity, and every identity that can mint
-// tokens. A malformed result is a policy bug and makes Eval fail rather than
-// drop it.
+// tokens. Identity rules judge each identity on its own: a large input is
+// cut into shares of identities, each evaluated as a whole input on its own
+// core, and i is an index into the share. A malformed result is a policy
+// bug and makes Eval fail rather than drop it.
 package policies
