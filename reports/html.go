@@ -466,15 +466,8 @@ func newHTMLFinding(f *Finding, rule *Rule, filter htmlFilter) htmlFinding {
 	case hf.Used == "no":
 		hf.UsedLabel = "never exercised"
 	}
-	if s := f.Suppression; s != nil {
-		v := s.Kind
-		if s.Justification != "" {
-			v += ": " + s.Justification
-		}
-		if s.Expires != "" {
-			v += " (expires " + s.Expires + ")"
-		}
-		hf.Suppressed = clean(v)
+	if f.Suppression != nil {
+		hf.Suppressed = clean(f.Suppression.String())
 	}
 	field := func(label, value string) { hf.Fields = append(hf.Fields, htmlField{Label: label, Value: clean(value)}) }
 	findingDetails(f, field)

@@ -151,6 +151,19 @@ const (
 	SuppressBaseline        = "baseline"         // the finding is in the --baseline report
 )
 
+// String renders the suppression for people: its kind, then the
+// justification and expiry when there are any.
+func (s *Suppression) String() string {
+	v := s.Kind
+	if s.Justification != "" {
+		v += ": " + s.Justification
+	}
+	if s.Expires != "" {
+		v += " (expires " + s.Expires + ")"
+	}
+	return v
+}
+
 // InSource reports whether the suppression is written in the scanned
 // source itself (SARIF suppressions[].kind "inSource") rather than outside
 // it ("external").

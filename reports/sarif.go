@@ -425,14 +425,7 @@ func (s *sarifWriter) result(f *Finding, ruleIdx int) *sarif.Result {
 			kind = "inSource"
 		}
 		sup := sarif.NewSuppression(kind)
-		just := f.Suppression.Kind
-		if f.Suppression.Justification != "" {
-			just += ": " + f.Suppression.Justification
-		}
-		if f.Suppression.Expires != "" {
-			just += " (expires " + f.Suppression.Expires + ")"
-		}
-		if just != "" {
+		if just := f.Suppression.String(); just != "" {
 			sup.WithJustifcation(just)
 		}
 		res.AddSuppression(sup)

@@ -186,15 +186,8 @@ func writeTextFinding(w *bufio.Writer, f *Finding, rule *Rule) {
 	if rule != nil && rule.Remediation != "" && f.Kind != KindDetection {
 		line("fix", rule.Remediation)
 	}
-	if s := f.Suppression; s != nil {
-		v := s.Kind
-		if s.Justification != "" {
-			v += ": " + s.Justification
-		}
-		if s.Expires != "" {
-			v += " (expires " + s.Expires + ")"
-		}
-		line("suppressed", v)
+	if f.Suppression != nil {
+		line("suppressed", f.Suppression.String())
 	}
 }
 
