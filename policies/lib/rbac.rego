@@ -107,8 +107,12 @@ where(grant) := "in every namespace" if grant.scope == ""
 
 where(grant) := sprintf("in namespace %q", [grant.scope]) if grant.scope != ""
 
-# subject_key identifies a subject across bindings.
-subject_key(s) := sprintf("%s/%s/%s", [s.kind, s.namespace, s.name])
+# subject_key identifies a subject (or a role) across bindings.
+subject_key(s) := ref_key(s.kind, s.namespace, s.name)
+
+# ref_key is subject_key of the reference kind/namespace/name, for rules
+# that have its parts rather than an object.
+ref_key(kind, namespace, name) := sprintf("%s/%s/%s", [kind, namespace, name])
 
 # all_wildcard holds for the cluster-admin rule: every verb on every resource
 # in every API group.

@@ -41,7 +41,7 @@ role_keys := {rbac.subject_key(r) | some r in input.roles}
 
 role_namespaces := {r.namespace | some r in input.roles; r.kind == "Role"}
 
-sa_keys := {sprintf("ServiceAccount/%s/%s", [sa.namespace, sa.name]) | some sa in input.serviceAccounts}
+sa_keys := {rbac.ref_key("ServiceAccount", sa.namespace, sa.name) | some sa in input.serviceAccounts}
 
 sa_namespaces := {sa.namespace | some sa in input.serviceAccounts}
 
@@ -53,7 +53,7 @@ deny contains f if {
 	some ns in sa_namespaces
 	some name, refs in object.get(rbac.subject_index, ["ServiceAccount", ns], {})
 	name != "default"
-	not sprintf("ServiceAccount/%s/%s", [ns, name]) in sa_keys
+	not rbac.ref_key("ServiceAccount", ns, name) in sa_keys
 	some [b, j] in refs
 	binding := input.bindings[b]
 	s := binding.subjects[j]
@@ -76,7 +76,7 @@ deny contains f if {
 	some ns, names in namespaces
 	judged(kind, ns)
 	some name, bs in names
-	not sprintf("%s/%s/%s", [kind, ns, name]) in role_keys
+	not rbac.ref_key(kind, ns, name) in role_keys
 	some b in bs
 	binding := input.bindings[b]
 	f := {
