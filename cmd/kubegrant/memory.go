@@ -28,9 +28,9 @@ const defaultMemoryLimit = 1792 << 20 // 1.75 GiB
 // times what that predicts.
 const liveBytesPerGrant = 1400
 
-// memoryLimited reports whether kubegrant chose the memory limit (the user
-// set neither GOMEMLIMIT nor GOGC).
-var memoryLimited bool
+// raisable reports whether the limit is kubegrant's default: the user set
+// neither GOMEMLIMIT nor GOGC, and no container limit applies.
+var raisable bool
 
 // setMemoryLimit sets the soft limit: 90% of the container's memory limit
 // (cgroup v2 or v1) when there is one, else defaultMemoryLimit.
@@ -38,22 +38,19 @@ func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
 		return
 	}
-	limit := int64(defaultMemoryLimit)
 	if c, ok := cgroupMemoryLimit(); ok {
-		limit = c / 10 * 9
+		debug.SetMemoryLimit(c / 10 * 9)
+		return
 	}
-	debug.SetMemoryLimit(limit)
-	memoryLimited = true
+	debug.SetMemoryLimit(defaultMemoryLimit)
+	raisable = true
 }
 
 // raiseMemoryLimit lifts the limit kubegrant chose when a graph of grants
 // grants is expected to need more (never above a container's limit,
 // which setMemoryLimit already used).
 func raiseMemoryLimit(grants int) {
-	if !memoryLimited {
-		return
-	}
-	if _, ok := cgroupMemoryLimit(); ok {
+	if !raisable {
 		return
 	}
 	if want := int64(grants) * liveBytesPerGrant * 3 / 2; want > debug.SetMemoryLimit(-1) {
