@@ -9,14 +9,20 @@ import (
 	"testing"
 )
 
+// benchData is where gen.py's data for the benchmarks is:
+// $KUBEGRANT_BENCH_DATA (make bench sets it), or make bench-data's default.
+func benchData() string {
+	if root := os.Getenv("KUBEGRANT_BENCH_DATA"); root != "" {
+		return root
+	}
+	return "/tmp/bench-data"
+}
+
 // BenchmarkScan times the whole static pass (load, resolve, evaluate, write
 // JSON) on gen.py's manifests under $KUBEGRANT_BENCH_DATA (make bench
 // generates small, medium and large), or /tmp/bench-data/small.
 func BenchmarkScan(b *testing.B) {
-	root := os.Getenv("KUBEGRANT_BENCH_DATA")
-	if root == "" {
-		root = "/tmp/bench-data"
-	}
+	root := benchData()
 	for _, scale := range []string{"small", "medium", "large"} {
 		manifests := filepath.Join(root, scale, "manifests", "all.yaml")
 		if _, err := os.Stat(manifests); err != nil {
@@ -37,10 +43,7 @@ func BenchmarkScan(b *testing.B) {
 // BenchmarkReplay times the static and dynamic passes together on gen.py's
 // small (or, under make bench, medium: 1M lines, 1.17 GB) audit log.
 func BenchmarkReplay(b *testing.B) {
-	root := os.Getenv("KUBEGRANT_BENCH_DATA")
-	if root == "" {
-		root = "/tmp/bench-data"
-	}
+	root := benchData()
 	for _, scale := range []string{"small", "medium"} {
 		dir := filepath.Join(root, scale)
 		log := filepath.Join(dir, "audit", "audit.log")

@@ -27,10 +27,7 @@ import (
 // every line of the same file into the wire event on 2 workers, nothing
 // else. It reports events/s, MB/s, the floor's MB/s and replay/floor.
 func BenchmarkReplayVsFloor(b *testing.B) {
-	root := os.Getenv("KUBEGRANT_BENCH_DATA")
-	if root == "" {
-		root = "/tmp/bench-data"
-	}
+	root := benchData()
 	dir := filepath.Join(root, "medium")
 	if _, err := os.Stat(filepath.Join(dir, "audit", "audit.log")); err != nil {
 		dir = filepath.Join(root, "small")
