@@ -189,6 +189,18 @@ func normalizeVersion(s string) string {
 	return versionRE.ReplaceAllString(s, "${1}VERSION")
 }
 
+// sarifLocation is the part of a SARIF location the tests read.
+type sarifLocation struct {
+	PhysicalLocation *struct {
+		ArtifactLocation struct {
+			URI string `json:"uri"`
+		} `json:"artifactLocation"`
+		Region struct {
+			StartLine int `json:"startLine"`
+		} `json:"region"`
+	} `json:"physicalLocation"`
+}
+
 // TestCorporaSARIF scans every real-world manifest in ../shared/corpora/rbac:
 // no crash, the unrenderable Helm template is one diagnostic with its file
 // and line, exit code 3, and the SARIF validates with a file and line on
@@ -210,17 +222,8 @@ func TestCorporaSARIF(t *testing.T) {
 	var doc struct {
 		Runs []struct {
 			Results []struct {
-				RuleID    string `json:"ruleId"`
-				Locations []struct {
-					PhysicalLocation *struct {
-						ArtifactLocation struct {
-							URI string `json:"uri"`
-						} `json:"artifactLocation"`
-						Region struct {
-							StartLine int `json:"startLine"`
-						} `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
+				RuleID    string          `json:"ruleId"`
+				Locations []sarifLocation `json:"locations"`
 			} `json:"results"`
 			Invocations []struct {
 				Notifications []struct {
@@ -228,16 +231,7 @@ func TestCorporaSARIF(t *testing.T) {
 					Message struct {
 						Text string `json:"text"`
 					} `json:"message"`
-					Locations []struct {
-						PhysicalLocation *struct {
-							ArtifactLocation struct {
-								URI string `json:"uri"`
-							} `json:"artifactLocation"`
-							Region struct {
-								StartLine int `json:"startLine"`
-							} `json:"region"`
-						} `json:"physicalLocation"`
-					} `json:"locations"`
+					Locations []sarifLocation `json:"locations"`
 				} `json:"toolExecutionNotifications"`
 			} `json:"invocations"`
 		} `json:"runs"`
