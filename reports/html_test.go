@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/kubegrant/kubegrant/internal/htmlnode"
 	"github.com/kubegrant/kubegrant/scanner"
 )
 
@@ -39,30 +40,6 @@ func (p *htmlPage) each(fn func(n *html.Node)) {
 	walk(p.root)
 }
 
-func attr(n *html.Node, name string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
-
 // checkSelfContained fails when the page could load anything or run any
 // script but its own: one <script> (kubegrant's) and one <style>, the
 // Content-Security-Policy that allows only them, no element that loads a
@@ -79,19 +56,19 @@ func checkSelfContained(out []byte) error {
 		switch n.Data {
 		case "script":
 			scripts++
-			if got := text(n); got != htmlScript {
+			if got := htmlnode.Text(n); got != htmlScript {
 				errs = append(errs, fmt.Sprintf("a <script> that is not the report's: %.80q", got))
 			}
 		case "style":
 			styles++
-			if got := text(n); got != htmlStyle {
+			if got := htmlnode.Text(n); got != htmlStyle {
 				errs = append(errs, fmt.Sprintf("a <style> that is not the report's: %.80q", got))
 			}
 		case "link", "img", "iframe", "frame", "object", "embed", "video", "audio", "source", "track", "picture", "base", "svg", "math", "template":
 			errs = append(errs, "element <"+n.Data+">")
 		case "meta":
-			if v, _ := attr(n, "http-equiv"); strings.EqualFold(v, "Content-Security-Policy") {
-				csp, _ = attr(n, "content")
+			if v, _ := htmlnode.Attr(n, "http-equiv"); strings.EqualFold(v, "Content-Security-Policy") {
+				csp, _ = htmlnode.Attr(n, "content")
 			} else if strings.EqualFold(v, "refresh") {
 				errs = append(errs, "meta refresh")
 			}
@@ -163,7 +140,7 @@ func TestHTMLEscapes(t *testing.T) {
 	}
 	found := false
 	p.each(func(n *html.Node) {
-		if v, ok := attr(n, "data-id"); ok && strings.Contains(v, "ServiceAccount ns\"><u>/x"+evil) {
+		if v, ok := htmlnode.Attr(n, "data-id"); ok && strings.Contains(v, "ServiceAccount ns\"><u>/x"+evil) {
 			found = true
 		}
 	})
@@ -191,19 +168,19 @@ func TestHTMLCounts(t *testing.T) {
 	listed := map[string]int{}
 	suppressed, gate := 0, ""
 	p.each(func(n *html.Node) {
-		if k, ok := attr(n, "data-count"); ok {
-			shown[k] = strings.TrimSpace(text(n))
+		if k, ok := htmlnode.Attr(n, "data-count"); ok {
+			shown[k] = strings.TrimSpace(htmlnode.Text(n))
 		}
-		if v, ok := attr(n, "data-gate"); ok {
-			gate = v + ": " + strings.Join(strings.Fields(text(n)), " ")
+		if v, ok := htmlnode.Attr(n, "data-gate"); ok {
+			gate = v + ": " + strings.Join(strings.Fields(htmlnode.Text(n)), " ")
 		}
-		if _, ok := attr(n, "data-finding"); ok {
-			if _, ok := attr(n, "data-suppressed"); ok {
+		if _, ok := htmlnode.Attr(n, "data-finding"); ok {
+			if _, ok := htmlnode.Attr(n, "data-suppressed"); ok {
 				suppressed++
 				return
 			}
-			sev, _ := attr(n, "data-sev")
-			kind, _ := attr(n, "data-kind")
+			sev, _ := htmlnode.Attr(n, "data-sev")
+			kind, _ := htmlnode.Attr(n, "data-kind")
 			listed[sev]++
 			listed["findings"]++
 			listed["kind:"+kind]++
@@ -267,15 +244,15 @@ func TestHTMLFilterData(t *testing.T) {
 	got := map[string]string{}
 	var namespaces []string
 	p.each(func(n *html.Node) {
-		if kind, ok := attr(n, "data-kind"); ok {
-			sev, _ := attr(n, "data-sev")
-			ns, _ := attr(n, "data-ns")
-			id, _ := attr(n, "data-id")
+		if kind, ok := htmlnode.Attr(n, "data-kind"); ok {
+			sev, _ := htmlnode.Attr(n, "data-sev")
+			ns, _ := htmlnode.Attr(n, "data-ns")
+			id, _ := htmlnode.Attr(n, "data-id")
 			got[kind] = fmt.Sprintf("%s|%q|%q", sev, ns, id)
 		}
 		if n.Data == "option" && n.Parent != nil {
-			if name, _ := attr(n.Parent, "name"); name == "namespace" {
-				namespaces = append(namespaces, text(n))
+			if name, _ := htmlnode.Attr(n.Parent, "name"); name == "namespace" {
+				namespaces = append(namespaces, htmlnode.Text(n))
 			}
 		}
 	})
@@ -317,14 +294,14 @@ func TestHTMLLimit(t *testing.T) {
 	}
 	listed, omitted, total := 0, "", ""
 	p.each(func(n *html.Node) {
-		if _, ok := attr(n, "data-finding"); ok {
+		if _, ok := htmlnode.Attr(n, "data-finding"); ok {
 			listed++
 		}
-		if v, ok := attr(n, "data-omitted"); ok {
+		if v, ok := htmlnode.Attr(n, "data-omitted"); ok {
 			omitted = v
 		}
-		if v, ok := attr(n, "data-count"); ok && v == "findings" {
-			total = text(n)
+		if v, ok := htmlnode.Attr(n, "data-count"); ok && v == "findings" {
+			total = htmlnode.Text(n)
 		}
 	})
 	if listed != HTMLLimit || omitted != "6" || total != strconv.Itoa(HTMLLimit+5) {

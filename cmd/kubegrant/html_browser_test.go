@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/kubegrant/kubegrant/internal/htmlnode"
 	"github.com/kubegrant/kubegrant/reports"
 )
 
@@ -195,8 +196,8 @@ func firstIdentityLink(t *testing.T, page string) (link, identity string) {
 		t.Fatal(err)
 	}
 	(&dom{root: root}).walk(func(n *html.Node, _ bool) {
-		if href, _ := attrOf(n, "href"); link == "" && n.Data == "a" && strings.HasPrefix(href, "#identity=") {
-			link, identity = href, textOf(n)
+		if href, _ := htmlnode.Attr(n, "href"); link == "" && n.Data == "a" && strings.HasPrefix(href, "#identity=") {
+			link, identity = href, strings.TrimSpace(htmlnode.Text(n))
 		}
 	})
 	q, err := url.ParseQuery(strings.TrimPrefix(link, "#"))
@@ -351,7 +352,7 @@ func (d *dom) walk(fn func(n *html.Node, hidden bool)) {
 	var walk func(n *html.Node, hidden bool)
 	walk = func(n *html.Node, hidden bool) {
 		if n.Type == html.ElementNode {
-			if _, ok := attrOf(n, "hidden"); ok {
+			if _, ok := htmlnode.Attr(n, "hidden"); ok {
 				hidden = true
 			}
 			fn(n, hidden)
@@ -363,36 +364,12 @@ func (d *dom) walk(fn func(n *html.Node, hidden bool)) {
 	walk(d.root, false)
 }
 
-func attrOf(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.TrimSpace(b.String())
-}
-
 func (d *dom) rootAttrOK(key string) (string, bool) {
 	var v string
 	var ok bool
 	d.walk(func(n *html.Node, _ bool) {
 		if n.Data == "html" {
-			v, ok = attrOf(n, key)
+			v, ok = htmlnode.Attr(n, key)
 		}
 	})
 	return v, ok
@@ -407,8 +384,8 @@ func (d *dom) rootAttr(key string) string {
 func (d *dom) count(key string) string {
 	var v string
 	d.walk(func(n *html.Node, _ bool) {
-		if k, ok := attrOf(n, "data-count"); ok && k == key {
-			v = textOf(n)
+		if k, ok := htmlnode.Attr(n, "data-count"); ok && k == key {
+			v = strings.TrimSpace(htmlnode.Text(n))
 		}
 	})
 	return v
@@ -417,8 +394,8 @@ func (d *dom) count(key string) string {
 func (d *dom) csp() string {
 	var v string
 	d.walk(func(n *html.Node, _ bool) {
-		if h, _ := attrOf(n, "http-equiv"); n.Data == "meta" && strings.EqualFold(h, "Content-Security-Policy") {
-			v, _ = attrOf(n, "content")
+		if h, _ := htmlnode.Attr(n, "http-equiv"); n.Data == "meta" && strings.EqualFold(h, "Content-Security-Policy") {
+			v, _ = htmlnode.Attr(n, "content")
 		}
 	})
 	return v
@@ -433,17 +410,17 @@ func (d *dom) visibleFindings() []finding {
 	var fs []finding
 	i := 0
 	d.walk(func(n *html.Node, hidden bool) {
-		if _, ok := attrOf(n, "data-finding"); !ok {
+		if _, ok := htmlnode.Attr(n, "data-finding"); !ok {
 			return
 		}
 		i++
-		if _, ok := attrOf(n, "data-suppressed"); ok || hidden {
+		if _, ok := htmlnode.Attr(n, "data-suppressed"); ok || hidden {
 			return
 		}
-		sev, _ := attrOf(n, "data-sev")
-		used, _ := attrOf(n, "data-used")
-		ids, _ := attrOf(n, "data-id")
-		kind, _ := attrOf(n, "data-kind")
+		sev, _ := htmlnode.Attr(n, "data-sev")
+		used, _ := htmlnode.Attr(n, "data-used")
+		ids, _ := htmlnode.Attr(n, "data-id")
+		kind, _ := htmlnode.Attr(n, "data-kind")
 		fs = append(fs, finding{key: fmt.Sprintf("%d %s %s %q", i, sev, kind, ids), sev: sev, used: used, ids: ids})
 	})
 	return fs
@@ -452,20 +429,20 @@ func (d *dom) visibleFindings() []finding {
 // checkGroups: a section is hidden exactly when nothing in it is shown.
 func (d *dom) checkGroups(t *testing.T, name string) {
 	d.walk(func(n *html.Node, hidden bool) {
-		if _, ok := attrOf(n, "data-group"); !ok {
+		if _, ok := htmlnode.Attr(n, "data-group"); !ok {
 			return
 		}
-		_, self := attrOf(n, "hidden")
+		_, self := htmlnode.Attr(n, "hidden")
 		shown := false
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			(&dom{root: c}).walk(func(c *html.Node, h bool) {
-				if _, ok := attrOf(c, "data-filter"); ok && !h {
+				if _, ok := htmlnode.Attr(c, "data-filter"); ok && !h {
 					shown = true
 				}
 			})
 		}
 		if self == shown {
-			heading := textOf(n)
+			heading := strings.TrimSpace(htmlnode.Text(n))
 			t.Errorf("%s: section %.40q is hidden=%v and shows a row=%v", name, heading, self, shown)
 		}
 	})
